@@ -1,0 +1,85 @@
+//! Per-model quirks, as data in one place (never substring checks scattered in code).
+
+use crate::model_id;
+
+/// What a model accepts, beyond what ListFoundationModels reports.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Capabilities {
+    /// Accepts Converse `system` blocks; otherwise system text is folded into the first user turn.
+    pub system_prompt: bool,
+    /// Accepts `toolConfig`.
+    pub tool_use: bool,
+    /// Accepts `toolConfig` on ConverseStream.
+    pub stream_tool_use: bool,
+    /// Accepts `toolChoice` (Llama 3.1 rejects it).
+    pub tool_choice: bool,
+    /// Highest temperature Bedrock accepts; OpenAI allows up to 2, so larger values are clamped.
+    pub max_temperature: f32,
+    /// Rejects `temperature` and `topP` together (Claude 4.5 family); `topP` is dropped.
+    pub temperature_xor_top_p: bool,
+}
+
+const DEFAULT: Capabilities = Capabilities {
+    system_prompt: true,
+    tool_use: true,
+    stream_tool_use: true,
+    tool_choice: true,
+    max_temperature: 1.0,
+    temperature_xor_top_p: false,
+};
+
+/// Longest matching foundation-id prefix wins; unknown models get `DEFAULT`.
+const TABLE: &[(&str, Capabilities)] = &[
+    ("anthropic.claude-sonnet-4-5", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
+    ("anthropic.claude-sonnet-4-6", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
+    ("anthropic.claude-haiku-4-5", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
+    ("anthropic.claude-opus-4-5", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
+    ("anthropic.claude-opus-4-6", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
+    ("anthropic.claude-opus-4-1", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
+    ("amazon.titan-text", Capabilities { system_prompt: false, tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("mistral.mistral-7b", Capabilities { tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("mistral.mixtral", Capabilities { tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("mistral.mistral-large", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("meta.llama3-1", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("meta.llama3", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("meta.llama4", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("cohere.command-r", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("deepseek.r1", Capabilities { tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("openai.gpt-oss", Capabilities { max_temperature: 2.0, ..DEFAULT }),
+];
+
+/// Capabilities of the model behind `model_id` (foundation id, profile id or ARN).
+/// `resolved_foundation` is the foundation id the model catalogue found for opaque ARNs.
+pub fn capabilities_for(model_id: &str, resolved_foundation: Option<&str>) -> Capabilities {
+    let foundation = resolved_foundation.or_else(|| model_id::foundation_id(model_id)).unwrap_or(model_id);
+    TABLE
+        .iter()
+        .filter(|(prefix, _)| foundation.starts_with(prefix))
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map_or(DEFAULT, |(_, caps)| *caps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_inherit_their_model() {
+        let caps = capabilities_for("us.anthropic.claude-sonnet-4-5-20250929-v1:0", None);
+        assert!(caps.temperature_xor_top_p);
+        assert!(!capabilities_for("anthropic.claude-3-haiku-20240307-v1:0", None).temperature_xor_top_p);
+    }
+
+    #[test]
+    fn longest_prefix_wins() {
+        assert!(!capabilities_for("meta.llama3-1-70b-instruct-v1:0", None).tool_choice);
+        assert!(!capabilities_for("amazon.titan-text-express-v1", None).system_prompt);
+    }
+
+    #[test]
+    fn opaque_arns_use_the_resolved_model() {
+        let arn = "arn:aws:bedrock:us-east-1:1:application-inference-profile/x";
+        assert_eq!(capabilities_for(arn, None), DEFAULT);
+        assert!(capabilities_for(arn, Some("anthropic.claude-haiku-4-5-20251001-v1:0")).temperature_xor_top_p);
+    }
+}

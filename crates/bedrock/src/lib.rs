@@ -1,0 +1,27 @@
+//! Pure translation between OpenAI chat shapes and Amazon Bedrock Converse shapes.
+//!
+//! No runtime, no network, no `async`: everything here is a function of its inputs,
+//! which is what lets it be unit-tested exhaustively. The gateway copies the result
+//! onto the SDK's `converse()` / `converse_stream()` builders.
+
+pub mod capabilities;
+pub mod content;
+pub mod document;
+pub mod error;
+pub mod inference;
+pub mod messages;
+pub mod model_id;
+pub mod request;
+pub mod response;
+pub mod stop_reason;
+pub mod stream;
+pub mod tools;
+pub mod upstream_error;
+pub mod usage;
+
+pub use capabilities::Capabilities;
+pub use error::TranslateError;
+pub use request::{translate_chat_request, ConverseParts, TranslateOptions};
+pub use response::{chat_completion_from_converse, ConverseResult};
+pub use stream::{StreamOptions, StreamTranslator};
+pub use upstream_error::{classify_upstream, UpstreamClass, UpstreamErrorKind};

@@ -1,0 +1,353 @@
+//! OpenAI messages → Converse `system` and alternating `messages`.
+//!
+//! Rules (each tested below): system/developer messages anywhere are gathered into
+//! `system`; blank text is never sent; consecutive turns of the same Converse role are
+//! merged (tool results become user turns); the conversation must start with a user turn;
+//! every tool result must answer a tool call of the latest assistant message.
+
+use aws_sdk_bedrockruntime::types::{
+    ContentBlock, ConversationRole, Message, SystemContentBlock, ToolResultBlock, ToolResultContentBlock,
+    ToolUseBlock,
+};
+use openai::{ChatMessage, ContentPart, MessageContent, Role, ToolCall};
+
+use crate::content::{content_blocks, image_block, is_blank};
+use crate::document::to_document;
+use crate::error::TranslateError;
+
+/// The translated conversation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Conversation {
+    pub system: Vec<SystemContentBlock>,
+    pub messages: Vec<Message>,
+    /// Names of tools called in the history: Bedrock needs a toolConfig naming them
+    /// even when the request has no `tools`.
+    pub history_tool_names: Vec<String>,
+}
+
+/// One Converse turn under construction, remembering where it came from for errors.
+struct Turn {
+    role: ConversationRole,
+    blocks: Vec<ContentBlock>,
+    first_index: usize,
+}
+
+/// Translates the conversation. `fold_system` puts system text at the start of the first
+/// user turn, for models without system prompts.
+pub fn translate_messages(messages: &[ChatMessage], fold_system: bool) -> Result<Conversation, TranslateError> {
+    let mut builder = ConversationBuilder::default();
+    for (index, message) in messages.iter().enumerate() {
+        builder.push(index, message)?;
+    }
+    builder.finish(fold_system)
+}
+
+#[derive(Default)]
+struct ConversationBuilder {
+    system: Vec<String>,
+    turns: Vec<Turn>,
+    latest_tool_call_ids: Vec<String>,
+    history_tool_names: Vec<String>,
+}
+
+impl ConversationBuilder {
+    fn push(&mut self, index: usize, message: &ChatMessage) -> Result<(), TranslateError> {
+        let path = format!("messages[{index}]");
+        match message.role {
+            Role::System => {
+                let text = required_content(message, &path)?.joined_text();
+                if !is_blank(&text) {
+                    self.system.push(text);
+                }
+            }
+            Role::User => {
+                let blocks = content_blocks(required_content(message, &path)?, &format!("{path}.content"))?;
+                self.add(ConversationRole::User, blocks, index);
+            }
+            Role::Assistant => {
+                let blocks = self.assistant_blocks(message, &path)?;
+                self.add(ConversationRole::Assistant, blocks, index);
+            }
+            Role::Tool => {
+                let block = self.tool_result(message, &path)?;
+                self.add(ConversationRole::User, vec![block], index);
+            }
+            Role::Function => {
+                return Err(TranslateError::new(
+                    "legacy `function` messages are not supported; use `tool` messages",
+                    format!("{path}.role"),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, role: ConversationRole, blocks: Vec<ContentBlock>, index: usize) {
+        if blocks.is_empty() {
+            return;
+        }
+        match self.turns.last_mut() {
+            Some(last) if last.role == role => last.blocks.extend(blocks),
+            _ => self.turns.push(Turn { role, blocks, first_index: index }),
+        }
+    }
+
+    fn assistant_blocks(&mut self, message: &ChatMessage, path: &str) -> Result<Vec<ContentBlock>, TranslateError> {
+        let mut blocks = match &message.content {
+            Some(content) => content_blocks(content, &format!("{path}.content"))?,
+            None => Vec::new(),
+        };
+        self.latest_tool_call_ids.clear();
+        for (i, call) in message.tool_calls.iter().flatten().enumerate() {
+            let block = tool_use_block(call, &format!("{path}.tool_calls[{i}]"))?;
+            self.latest_tool_call_ids.push(call.id.clone());
+            if !self.history_tool_names.contains(&call.function.name) {
+                self.history_tool_names.push(call.function.name.clone());
+            }
+            blocks.push(ContentBlock::ToolUse(block));
+        }
+        Ok(blocks)
+    }
+
+    fn tool_result(&self, message: &ChatMessage, path: &str) -> Result<ContentBlock, TranslateError> {
+        let id = message
+            .tool_call_id
+            .as_deref()
+            .ok_or_else(|| TranslateError::new("tool messages need a tool_call_id", format!("{path}.tool_call_id")))?;
+        if !self.latest_tool_call_ids.iter().any(|known| known == id) {
+            return Err(TranslateError::new(
+                "this tool message answers no tool call of the preceding assistant message",
+                format!("{path}.tool_call_id"),
+            ));
+        }
+        let content = tool_result_content(required_content(message, path)?, &format!("{path}.content"))?;
+        Ok(ContentBlock::ToolResult(ToolResultBlock::builder().tool_use_id(id).set_content(Some(content)).build()?))
+    }
+
+    fn finish(self, fold_system: bool) -> Result<Conversation, TranslateError> {
+        let mut turns = self.turns;
+        let first = turns.first().ok_or_else(|| {
+            TranslateError::new("messages must contain at least one non-empty user message", "messages")
+        })?;
+        if first.role != ConversationRole::User {
+            return Err(TranslateError::new(
+                "the conversation must start with a user message (after any system messages)",
+                format!("messages[{}].role", first.first_index),
+            ));
+        }
+        let mut system: Vec<SystemContentBlock> = Vec::new();
+        if fold_system {
+            if !self.system.is_empty() {
+                turns[0].blocks.insert(0, ContentBlock::Text(self.system.join("\n\n")));
+            }
+        } else {
+            system = self.system.into_iter().map(SystemContentBlock::Text).collect();
+        }
+        let messages = turns
+            .into_iter()
+            .map(|turn| Message::builder().role(turn.role).set_content(Some(turn.blocks)).build())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Conversation { system, messages, history_tool_names: self.history_tool_names })
+    }
+}
+
+fn required_content<'a>(message: &'a ChatMessage, path: &str) -> Result<&'a MessageContent, TranslateError> {
+    message
+        .content
+        .as_ref()
+        .ok_or_else(|| TranslateError::new("this message needs `content`", format!("{path}.content")))
+}
+
+fn tool_use_block(call: &ToolCall, path: &str) -> Result<ToolUseBlock, TranslateError> {
+    let arguments = call.function.arguments.trim();
+    let input = if arguments.is_empty() {
+        serde_json::Value::Object(serde_json::Map::new())
+    } else {
+        serde_json::from_str::<serde_json::Value>(arguments).map_err(|_| {
+            TranslateError::new("function arguments must be valid JSON", format!("{path}.function.arguments"))
+        })?
+    };
+    if !input.is_object() {
+        return Err(TranslateError::new(
+            "function arguments must be a JSON object",
+            format!("{path}.function.arguments"),
+        ));
+    }
+    Ok(ToolUseBlock::builder()
+        .tool_use_id(&call.id)
+        .name(&call.function.name)
+        .input(to_document(&input))
+        .build()?)
+}
+
+/// Placeholder for an empty tool result: Bedrock rejects blank text.
+const EMPTY_TOOL_RESULT: &str = "(no output)";
+
+fn tool_result_content(content: &MessageContent, path: &str) -> Result<Vec<ToolResultContentBlock>, TranslateError> {
+    let mut blocks = Vec::new();
+    match content {
+        MessageContent::Text(text) if !is_blank(text) => blocks.push(ToolResultContentBlock::Text(text.clone())),
+        MessageContent::Text(_) => {}
+        MessageContent::Parts(parts) => {
+            for (i, part) in parts.iter().enumerate() {
+                match part {
+                    ContentPart::Text { text, .. } if !is_blank(text) => {
+                        blocks.push(ToolResultContentBlock::Text(text.clone()));
+                    }
+                    ContentPart::ImageUrl { image_url, .. } => blocks.push(ToolResultContentBlock::Image(
+                        image_block(&image_url.url, &format!("{path}[{i}].image_url.url"))?,
+                    )),
+                    _ => {}
+                }
+            }
+        }
+    }
+    if blocks.is_empty() {
+        blocks.push(ToolResultContentBlock::Text(EMPTY_TOOL_RESULT.to_owned()));
+    }
+    Ok(blocks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(messages: serde_json::Value) -> Vec<ChatMessage> {
+        serde_json::from_value(messages).unwrap()
+    }
+
+    fn texts(message: &Message) -> Vec<&str> {
+        message.content().iter().filter_map(|b| b.as_text().ok().map(String::as_str)).collect()
+    }
+
+    #[test]
+    fn system_messages_anywhere_are_gathered() {
+        let conv = translate_messages(
+            &parse(json!([
+                {"role":"system","content":"a"},
+                {"role":"user","content":"hi"},
+                {"role":"developer","content":[{"type":"text","text":"b"}]},
+                {"role":"system","content":"  "}
+            ])),
+            false,
+        )
+        .unwrap();
+        assert_eq!(conv.system, vec![SystemContentBlock::Text("a".into()), SystemContentBlock::Text("b".into())]);
+        assert_eq!(conv.messages.len(), 1);
+    }
+
+    #[test]
+    fn consecutive_same_role_turns_merge() {
+        let conv = translate_messages(
+            &parse(json!([
+                {"role":"user","content":"a"},
+                {"role":"user","content":"b"},
+                {"role":"assistant","content":"c"},
+                {"role":"assistant","content":""},
+                {"role":"user","content":"d"}
+            ])),
+            false,
+        )
+        .unwrap();
+        assert_eq!(conv.messages.len(), 3);
+        assert_eq!(texts(&conv.messages[0]), vec!["a", "b"]);
+        assert_eq!(conv.messages[1].role(), &ConversationRole::Assistant);
+    }
+
+    #[test]
+    fn blank_messages_are_dropped_then_merged() {
+        let conv = translate_messages(
+            &parse(json!([
+                {"role":"user","content":"a"},
+                {"role":"assistant","content":"   "},
+                {"role":"user","content":"b"}
+            ])),
+            false,
+        )
+        .unwrap();
+        assert_eq!(conv.messages.len(), 1);
+        assert_eq!(texts(&conv.messages[0]), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn tool_calls_and_results_round_trip() {
+        let conv = translate_messages(
+            &parse(json!([
+                {"role":"user","content":"weather?"},
+                {"role":"assistant","content":"checking","tool_calls":[
+                    {"id":"t1","type":"function","function":{"name":"get","arguments":"{\"city\":\"Paris\"}"}},
+                    {"id":"t2","type":"function","function":{"name":"get","arguments":""}}]},
+                {"role":"tool","tool_call_id":"t1","content":"sunny"},
+                {"role":"tool","tool_call_id":"t2","content":""}
+            ])),
+            false,
+        )
+        .unwrap();
+        assert_eq!(conv.messages.len(), 3);
+        let assistant = &conv.messages[1];
+        assert_eq!(assistant.content().len(), 3);
+        let tool_use = assistant.content()[1].as_tool_use().unwrap();
+        assert_eq!(crate::document::to_value(tool_use.input()), json!({"city":"Paris"}));
+        let results = conv.messages[2].content();
+        assert_eq!(results.len(), 2);
+        let second = results[1].as_tool_result().unwrap();
+        assert_eq!(second.content(), &[ToolResultContentBlock::Text(EMPTY_TOOL_RESULT.into())]);
+        assert_eq!(conv.history_tool_names, vec!["get"]);
+    }
+
+    #[test]
+    fn invalid_arguments_name_the_field() {
+        let err = translate_messages(
+            &parse(json!([
+                {"role":"user","content":"x"},
+                {"role":"assistant","tool_calls":[{"id":"t","type":"function","function":{"name":"f","arguments":"{oops"}}]}
+            ])),
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("messages[1].tool_calls[0].function.arguments"));
+    }
+
+    #[test]
+    fn orphan_tool_results_are_rejected() {
+        let err = translate_messages(
+            &parse(json!([{"role":"user","content":"x"},{"role":"tool","tool_call_id":"nope","content":"r"}])),
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("messages[1].tool_call_id"));
+    }
+
+    #[test]
+    fn conversation_must_start_with_user() {
+        let err = translate_messages(
+            &parse(json!([{"role":"system","content":"s"},{"role":"assistant","content":"hello"},{"role":"user","content":"x"}])),
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("messages[1].role"));
+        let empty = translate_messages(&parse(json!([{"role":"user","content":" "}])), false).unwrap_err();
+        assert_eq!(empty.param.as_deref(), Some("messages"));
+    }
+
+    #[test]
+    fn system_folds_into_first_user_turn_when_unsupported() {
+        let conv = translate_messages(
+            &parse(json!([{"role":"system","content":"rules"},{"role":"user","content":"q"}])),
+            true,
+        )
+        .unwrap();
+        assert!(conv.system.is_empty());
+        assert_eq!(texts(&conv.messages[0]), vec!["rules", "q"]);
+    }
+
+    #[test]
+    fn missing_content_and_legacy_roles_are_clear_errors() {
+        let err = translate_messages(&parse(json!([{"role":"user"}])), false).unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("messages[0].content"));
+        let err = translate_messages(&parse(json!([{"role":"function","content":"x","name":"f"}])), false)
+            .unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("messages[0].role"));
+    }
+}

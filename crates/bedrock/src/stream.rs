@@ -1,0 +1,193 @@
+//! The stateful ConverseStream → OpenAI SSE translator.
+//!
+//! Each Bedrock event becomes zero or more `data: {chunk}\n\n` frames written into a
+//! caller-provided buffer, so the hot path allocates one buffer per event at most.
+
+use aws_sdk_bedrockruntime::types::{
+    ContentBlockDelta, ContentBlockStart, ConverseStreamOutput, ReasoningContentBlockDelta,
+};
+use openai::{ChatCompletionChunk, ChunkChoice, Delta, ErrorBody, FinishReason, ToolCallDelta, Usage};
+use serde::Serialize;
+
+use crate::response::TEXT_BLOCK_SEPARATOR;
+use crate::stop_reason::finish_reason;
+use crate::usage::usage_from_bedrock;
+
+/// Per-request streaming options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StreamOptions {
+    /// `stream_options.include_usage`: send a final chunk with `usage` and no choices.
+    pub include_usage: bool,
+}
+
+/// Turns one ConverseStream into OpenAI `chat.completion.chunk` SSE frames.
+#[derive(Debug)]
+pub struct StreamTranslator {
+    id: String,
+    model: String,
+    created: u64,
+    options: StreamOptions,
+    role_sent: bool,
+    finish_sent: bool,
+    /// Content-block index → OpenAI tool-call index (contiguous, 0-based, in arrival order).
+    tool_blocks: Vec<(i32, u32)>,
+    last_text_block: Option<i32>,
+}
+
+/// The SSE terminator OpenAI clients wait for.
+pub const DONE_FRAME: &[u8] = b"data: [DONE]\n\n";
+
+impl StreamTranslator {
+    pub fn new(id: String, model: String, created: u64, options: StreamOptions) -> Self {
+        Self {
+            id,
+            model,
+            created,
+            options,
+            role_sent: false,
+            finish_sent: false,
+            tool_blocks: Vec::new(),
+            last_text_block: None,
+        }
+    }
+
+    /// Translates one Bedrock event.
+    pub fn on_event(&mut self, event: &ConverseStreamOutput, out: &mut Vec<u8>) {
+        match event {
+            ConverseStreamOutput::MessageStart(_) => self.ensure_role(out),
+            ConverseStreamOutput::ContentBlockStart(start) => {
+                if let Some(ContentBlockStart::ToolUse(tool)) = start.start() {
+                    let index = self.tool_index(start.content_block_index());
+                    let call = ToolCallDelta {
+                        index,
+                        id: Some(tool.tool_use_id().to_owned()),
+                        kind: Some("function"),
+                        function: openai::chunk::FunctionCallDelta {
+                            name: Some(tool.name().to_owned()),
+                            arguments: String::new(),
+                        },
+                    };
+                    self.emit_delta(Delta { tool_calls: Some(vec![call]), ..Delta::default() }, out);
+                }
+            }
+            ConverseStreamOutput::ContentBlockDelta(delta) => {
+                if let Some(d) = delta.delta() {
+                    self.on_delta(delta.content_block_index(), d, out);
+                }
+            }
+            ConverseStreamOutput::MessageStop(stop) => self.emit_finish(finish_reason(stop.stop_reason()), out),
+            ConverseStreamOutput::Metadata(meta) => {
+                if let (true, Some(usage)) = (self.options.include_usage, meta.usage()) {
+                    self.emit_usage(usage_from_bedrock(usage), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_delta(&mut self, block: i32, delta: &ContentBlockDelta, out: &mut Vec<u8>) {
+        match delta {
+            ContentBlockDelta::Text(text) => {
+                let mut content = String::with_capacity(text.len() + TEXT_BLOCK_SEPARATOR.len());
+                if self.last_text_block.is_some_and(|last| last != block) {
+                    content.push_str(TEXT_BLOCK_SEPARATOR);
+                }
+                self.last_text_block = Some(block);
+                content.push_str(text);
+                self.emit_delta(Delta { content: Some(content), ..Delta::default() }, out);
+            }
+            ContentBlockDelta::ReasoningContent(ReasoningContentBlockDelta::Text(text)) => {
+                self.emit_delta(Delta { reasoning_content: Some(text.clone()), ..Delta::default() }, out);
+            }
+            ContentBlockDelta::ToolUse(tool) => {
+                let call = ToolCallDelta {
+                    index: self.tool_index(block),
+                    id: None,
+                    kind: None,
+                    function: openai::chunk::FunctionCallDelta { name: None, arguments: tool.input().to_owned() },
+                };
+                self.emit_delta(Delta { tool_calls: Some(vec![call]), ..Delta::default() }, out);
+            }
+            _ => {}
+        }
+    }
+
+    /// Call when the Bedrock stream ended normally: closes the choice and writes `[DONE]`.
+    pub fn on_end(&mut self, out: &mut Vec<u8>) {
+        if !self.finish_sent {
+            self.emit_finish(FinishReason::Stop, out);
+        }
+        out.extend_from_slice(DONE_FRAME);
+    }
+
+    /// Call when the stream failed: one OpenAI-shaped error event, and no `[DONE]`, so a
+    /// client never mistakes a broken answer for a complete one (as OpenAI's own streams do).
+    pub fn on_error(&mut self, error: &ErrorBody, out: &mut Vec<u8>) {
+        write_frame(error, out);
+    }
+
+    fn tool_index(&mut self, block: i32) -> u32 {
+        if let Some((_, index)) = self.tool_blocks.iter().find(|(b, _)| *b == block) {
+            return *index;
+        }
+        let index = u32::try_from(self.tool_blocks.len()).unwrap_or(u32::MAX);
+        self.tool_blocks.push((block, index));
+        index
+    }
+
+    fn ensure_role(&mut self, out: &mut Vec<u8>) {
+        if !self.role_sent {
+            self.role_sent = true;
+            let delta = Delta { role: Some("assistant"), content: Some(String::new()), ..Delta::default() };
+            self.write_chunk(vec![choice(delta, None)], None, out);
+        }
+    }
+
+    fn emit_delta(&mut self, delta: Delta, out: &mut Vec<u8>) {
+        self.ensure_role(out);
+        self.write_chunk(vec![choice(delta, None)], None, out);
+    }
+
+    fn emit_finish(&mut self, reason: FinishReason, out: &mut Vec<u8>) {
+        self.ensure_role(out);
+        self.finish_sent = true;
+        self.write_chunk(vec![choice(Delta::default(), Some(reason))], None, out);
+    }
+
+    fn emit_usage(&mut self, usage: Usage, out: &mut Vec<u8>) {
+        self.write_chunk(Vec::new(), Some(usage), out);
+    }
+
+    fn write_chunk(&self, choices: Vec<ChunkChoice>, usage: Option<Usage>, out: &mut Vec<u8>) {
+        let chunk = ChatCompletionChunk {
+            id: &self.id,
+            object: "chat.completion.chunk",
+            created: self.created,
+            model: &self.model,
+            system_fingerprint: None,
+            choices,
+            // With include_usage OpenAI sends `"usage": null` on every other chunk.
+            usage: self.options.include_usage.then_some(usage),
+        };
+        write_frame(&chunk, out);
+    }
+}
+
+fn choice(delta: Delta, finish_reason: Option<FinishReason>) -> ChunkChoice {
+    ChunkChoice { index: 0, delta, finish_reason, logprobs: None }
+}
+
+/// Writes `data: <json>\n\n`. Serialising our own types cannot fail; if it ever did, the
+/// frame is dropped rather than sent half-written.
+pub fn write_frame<T: Serialize>(value: &T, out: &mut Vec<u8>) {
+    let start = out.len();
+    out.extend_from_slice(b"data: ");
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.truncate(start);
+        return;
+    }
+    out.extend_from_slice(b"\n\n");
+}
+
+#[cfg(test)]
+mod tests;

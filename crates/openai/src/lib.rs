@@ -1,0 +1,26 @@
+//! OpenAI API wire types.
+//!
+//! Requests are parsed leniently (unknown fields are ignored, as the OpenAI SDKs and
+//! the Python reference expect); responses are produced exactly in OpenAI's shape.
+//! This crate has no I/O and knows nothing about Bedrock.
+
+pub mod chat;
+pub mod chunk;
+pub mod content;
+pub mod error;
+pub mod models;
+pub mod parse;
+pub mod response;
+pub mod tools;
+
+pub use chat::{ChatCompletionRequest, ChatMessage, ReasoningEffort, Role, StopSequences, StreamOptions};
+pub use chunk::{ChatCompletionChunk, ChunkChoice, Delta, ToolCallDelta};
+pub use content::{ContentPart, FilePart, ImageUrl, MessageContent};
+pub use error::{ErrorBody, ErrorDetail};
+pub use models::{Model, ModelList};
+pub use parse::{parse_json, ParseError};
+pub use response::{
+    AssistantMessage, ChatCompletion, Choice, CompletionTokensDetails, FinishReason,
+    PromptTokensDetails, Usage,
+};
+pub use tools::{FunctionCall, FunctionDefinition, Tool, ToolCall, ToolChoice};
