@@ -1,7 +1,7 @@
 //! Converse response → `chat.completion`.
 
 use aws_sdk_bedrockruntime::types::{ContentBlock, Message, ReasoningContentBlock, StopReason, TokenUsage};
-use openai::{AssistantMessage, ChatCompletion, Choice, FunctionCall, ToolCall, Usage};
+use openai::{AssistantMessage, ChatCompletion, Choice, FunctionCall, ToolCall};
 
 use crate::document::to_value;
 use crate::stop_reason::finish_reason;
@@ -49,7 +49,7 @@ pub fn chat_completion_from_converse(result: &ConverseResult, meta: CompletionMe
     }
     let message = AssistantMessage {
         role: "assistant",
-        content: (!(text.is_empty() && !tool_calls.is_empty())).then_some(text),
+        content: (!text.is_empty() || tool_calls.is_empty()).then_some(text),
         reasoning_content: (!reasoning.is_empty()).then_some(reasoning),
         tool_calls: (!tool_calls.is_empty()).then_some(tool_calls),
         refusal: None,
@@ -60,7 +60,7 @@ pub fn chat_completion_from_converse(result: &ConverseResult, meta: CompletionMe
         created: meta.created,
         model: meta.model.to_owned(),
         choices: vec![Choice { index: 0, message, finish_reason: finish_reason(&result.stop_reason), logprobs: None }],
-        usage: result.usage.as_ref().map(usage_from_bedrock).unwrap_or_else(Usage::default),
+        usage: result.usage.as_ref().map(usage_from_bedrock).unwrap_or_default(),
         system_fingerprint: None,
     }
 }

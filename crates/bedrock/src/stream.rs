@@ -6,7 +6,7 @@
 use aws_sdk_bedrockruntime::types::{
     ContentBlockDelta, ContentBlockStart, ConverseStreamOutput, ReasoningContentBlockDelta,
 };
-use openai::{ChatCompletionChunk, ChunkChoice, Delta, ErrorBody, FinishReason, ToolCallDelta, Usage};
+use openai::{ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta, ErrorBody, FinishReason, ToolCallDelta, Usage};
 use serde::Serialize;
 
 use crate::response::TEXT_BLOCK_SEPARATOR;
@@ -124,6 +124,37 @@ impl StreamTranslator {
     /// client never mistakes a broken answer for a complete one (as OpenAI's own streams do).
     pub fn on_error(&mut self, error: &ErrorBody, out: &mut Vec<u8>) {
         write_frame(error, out);
+    }
+
+    /// Emits a complete (non-streamed) completion as chunks, for models that cannot
+    /// stream the request (e.g. streaming with tools): same frames, in one go.
+    pub fn replay(&mut self, completion: &ChatCompletion, out: &mut Vec<u8>) {
+        self.ensure_role(out);
+        let Some(choice) = completion.choices.first() else { return self.on_end(out) };
+        let message = &choice.message;
+        if let Some(reasoning) = message.reasoning_content.clone() {
+            self.emit_delta(Delta { reasoning_content: Some(reasoning), ..Delta::default() }, out);
+        }
+        if let Some(content) = message.content.clone().filter(|c| !c.is_empty()) {
+            self.emit_delta(Delta { content: Some(content), ..Delta::default() }, out);
+        }
+        for (index, call) in message.tool_calls.iter().flatten().enumerate() {
+            let call = ToolCallDelta {
+                index: u32::try_from(index).unwrap_or(u32::MAX),
+                id: Some(call.id.clone()),
+                kind: Some("function"),
+                function: openai::chunk::FunctionCallDelta {
+                    name: Some(call.function.name.clone()),
+                    arguments: call.function.arguments.clone(),
+                },
+            };
+            self.emit_delta(Delta { tool_calls: Some(vec![call]), ..Delta::default() }, out);
+        }
+        self.emit_finish(choice.finish_reason, out);
+        if self.options.include_usage {
+            self.emit_usage(completion.usage.clone(), out);
+        }
+        out.extend_from_slice(DONE_FRAME);
     }
 
     fn tool_index(&mut self, block: i32) -> u32 {

@@ -1,1 +1,34 @@
-fn main() {}
+//! `bedrock-gateway`: parse and validate the configuration, then serve.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use clap::Parser;
+use gateway::config::Config;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match Config::parse().validated() {
+        Ok(config) => config,
+        Err(error) => return fail(&error.to_string(), 2),
+    };
+    gateway::telemetry::init(&config.log_format);
+    if config.check_config {
+        return match gateway::serve::build_state(config).await {
+            Ok(_) => {
+                let _ignored = writeln!(std::io::stdout(), "configuration OK");
+                ExitCode::SUCCESS
+            }
+            Err(error) => fail(&error.to_string(), 2),
+        };
+    }
+    match gateway::serve::run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&error.to_string(), 1),
+    }
+}
+
+fn fail(message: &str, code: u8) -> ExitCode {
+    let _ignored = writeln!(std::io::stderr(), "bedrock-gateway: {message}");
+    ExitCode::from(code)
+}

@@ -181,3 +181,34 @@ fn errors_end_without_done() {
     assert_eq!(frames.last().unwrap()["error"]["type"], "rate_limit_error");
     assert!(!frames.contains(&Value::String("[DONE]".into())));
 }
+
+#[test]
+fn replay_emits_a_whole_completion_as_chunks() {
+    use crate::response::{chat_completion_from_converse, CompletionMeta, ConverseResult};
+    use aws_sdk_bedrockruntime::types::{ContentBlock, Message, ToolUseBlock};
+    let tool = ToolUseBlock::builder()
+        .tool_use_id("t1")
+        .name("get")
+        .input(crate::document::to_document(&json!({"q": 1})))
+        .build()
+        .unwrap();
+    let message = Message::builder()
+        .role(ConversationRole::Assistant)
+        .content(ContentBlock::Text("hi".into()))
+        .content(ContentBlock::ToolUse(tool))
+        .build()
+        .unwrap();
+    let usage = TokenUsage::builder().input_tokens(1).output_tokens(1).total_tokens(2).build().unwrap();
+    let result = ConverseResult { message: Some(message), stop_reason: StopReason::ToolUse, usage: Some(usage) };
+    let completion = chat_completion_from_converse(&result, CompletionMeta { id: "chatcmpl-1", created: 5, model: "m" });
+    let mut out = Vec::new();
+    translator(true).replay(&completion, &mut out);
+    let frames = frames(&out);
+    assert_eq!(frames.len(), 6);
+    assert_eq!(frames[0]["choices"][0]["delta"]["role"], "assistant");
+    assert_eq!(frames[1]["choices"][0]["delta"]["content"], "hi");
+    assert_eq!(frames[2]["choices"][0]["delta"]["tool_calls"][0]["function"], json!({"name":"get","arguments":"{\"q\":1}"}));
+    assert_eq!(frames[3]["choices"][0]["finish_reason"], "tool_calls");
+    assert_eq!(frames[4]["usage"]["total_tokens"], 2);
+    assert_eq!(frames[5], "[DONE]");
+}

@@ -1,0 +1,222 @@
+//! The one typed configuration, from flags and environment (names follow the Python
+//! reference, bedrock-access-gateway), validated before anything starts.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use clap::{ArgAction, Parser};
+
+/// OpenAI-compatible API gateway for Amazon Bedrock.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "bedrock-gateway", version, about)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+
+    /// Port to listen on (0 picks a free port and prints it).
+    #[arg(long, env = "PORT", default_value_t = 8000)]
+    pub port: u16,
+
+    /// API keys clients must present, comma-separated.
+    #[arg(long = "api-key", env = "API_KEY", hide_env_values = true, value_delimiter = ',')]
+    pub api_keys: Vec<String>,
+
+    /// Secrets Manager secret (name or ARN) whose JSON has `api_key` (string, may be
+    /// comma-separated) and/or `api_keys` (list).
+    #[arg(long, env = "API_KEY_SECRET_ARN")]
+    pub api_key_secret_arn: Option<String>,
+
+    /// SSM parameter (SecureString) holding the API key(s), comma-separated.
+    #[arg(long, env = "API_KEY_PARAM_NAME")]
+    pub api_key_param_name: Option<String>,
+
+    /// Path prefix of the API; `/v1` is always served too.
+    #[arg(long, env = "API_ROUTE_PREFIX", default_value = "/api/v1")]
+    pub api_route_prefix: String,
+
+    /// Model used when a request names none or names an OpenAI `gpt-*` model.
+    #[arg(long, env = "DEFAULT_MODEL", default_value = "global.anthropic.claude-sonnet-4-5-20250929-v1:0")]
+    pub default_model: String,
+
+    /// Embedding model used for OpenAI `text-embedding-*` names.
+    #[arg(long, env = "DEFAULT_EMBEDDING_MODEL", default_value = "cohere.embed-multilingual-v3")]
+    pub default_embedding_model: String,
+
+    /// List system-defined cross-region inference profiles (us., eu., apac., global.) as models.
+    #[arg(long, env = "ENABLE_CROSS_REGION_INFERENCE", default_value = "true", value_parser = parse_switch, action = ArgAction::Set)]
+    pub enable_cross_region_inference: bool,
+
+    /// List application inference profiles (their ARNs) as models.
+    #[arg(long, env = "ENABLE_APPLICATION_INFERENCE_PROFILES", default_value = "true", value_parser = parse_switch, action = ArgAction::Set)]
+    pub enable_application_inference_profiles: bool,
+
+    /// Add prompt-cache points by default (overridable per request).
+    #[arg(long, env = "ENABLE_PROMPT_CACHING", default_value = "false", value_parser = parse_switch, action = ArgAction::Set)]
+    pub enable_prompt_caching: bool,
+
+    /// Log request and response content (prompts, completions). Off by default.
+    #[arg(long, env = "DEBUG", default_value = "false", value_parser = parse_switch, action = ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub debug: bool,
+
+    /// CORS origins allowed to call the API, comma-separated; `*` allows any origin
+    /// (without credentials), as the reference does.
+    #[arg(long, env = "ALLOWED_ORIGINS", default_value = "*", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// AWS region of the Bedrock clients; the SDK's region chain when unset (then us-west-2).
+    #[arg(long, env = "AWS_REGION")]
+    pub aws_region: Option<String>,
+
+    /// Largest accepted request body, in bytes (images arrive base64-encoded).
+    #[arg(long, env = "MAX_REQUEST_BODY_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_request_body_bytes: usize,
+
+    /// How often the model list is refreshed in the background, in seconds.
+    #[arg(long, env = "MODELS_REFRESH_SECONDS", default_value_t = 300)]
+    pub models_refresh_seconds: u64,
+
+    /// Seconds of upstream silence after which an SSE keep-alive comment is sent.
+    #[arg(long, env = "STREAM_KEEPALIVE_SECONDS", default_value_t = 15)]
+    pub stream_keepalive_seconds: u64,
+
+    /// Longest time a Bedrock call may take before its first byte, in seconds.
+    #[arg(long, env = "BEDROCK_TIMEOUT_SECONDS", default_value_t = 900)]
+    pub bedrock_timeout_seconds: u64,
+
+    /// Log format: auto (JSON unless stderr is a terminal), json or text.
+    #[arg(long, env = "LOG_FORMAT", default_value = "auto", value_parser = ["auto", "json", "text"])]
+    pub log_format: String,
+
+    /// Run against a built-in Bedrock emulator on loopback (no AWS account needed).
+    #[arg(long, env = "BEDROCK_EMULATOR", default_value = "false", value_parser = parse_switch, action = ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub emulator: bool,
+
+    /// Validate the configuration (and load API keys) and exit.
+    #[arg(long)]
+    pub check_config: bool,
+}
+
+/// A configuration that cannot be served, with a message naming the setting.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+/// `true`/`false` in the spellings operators use.
+fn parse_switch(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        other => Err(format!("expected true or false, got `{other}`")),
+    }
+}
+
+impl Config {
+    /// Checks what clap cannot, normalising as it goes.
+    pub fn validated(mut self) -> Result<Self, ConfigError> {
+        self.api_route_prefix = normalise_prefix(&self.api_route_prefix)?;
+        self.api_keys.retain(|k| !k.trim().is_empty());
+        self.api_keys.iter_mut().for_each(|k| *k = k.trim().to_owned());
+        self.allowed_origins = self.allowed_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect();
+        if self.allowed_origins.is_empty() {
+            return Err(ConfigError("ALLOWED_ORIGINS is empty; use * to allow any origin".into()));
+        }
+        if self.allowed_origins.len() > 1 && self.allowed_origins.iter().any(|o| o == "*") {
+            return Err(ConfigError("ALLOWED_ORIGINS mixes * with specific origins".into()));
+        }
+        if let Some(bad) = self.allowed_origins.iter().find(|o| *o != "*" && http::HeaderValue::from_str(o).is_err()) {
+            return Err(ConfigError(format!("ALLOWED_ORIGINS contains an invalid origin `{bad}`")));
+        }
+        if self.default_model.trim().is_empty() {
+            return Err(ConfigError("DEFAULT_MODEL is empty".into()));
+        }
+        if self.models_refresh_seconds == 0 || self.stream_keepalive_seconds == 0 || self.bedrock_timeout_seconds == 0 {
+            return Err(ConfigError("MODELS_REFRESH_SECONDS, STREAM_KEEPALIVE_SECONDS and BEDROCK_TIMEOUT_SECONDS must be positive".into()));
+        }
+        if self.max_request_body_bytes < 1024 {
+            return Err(ConfigError("MAX_REQUEST_BODY_BYTES must be at least 1024".into()));
+        }
+        Ok(self)
+    }
+
+    pub fn models_refresh_interval(&self) -> Duration {
+        Duration::from_secs(self.models_refresh_seconds)
+    }
+
+    pub fn stream_keepalive(&self) -> Duration {
+        Duration::from_secs(self.stream_keepalive_seconds)
+    }
+
+    pub fn bedrock_timeout(&self) -> Duration {
+        Duration::from_secs(self.bedrock_timeout_seconds)
+    }
+
+    /// Whether any source of API keys is configured.
+    pub fn has_key_source(&self) -> bool {
+        !self.api_keys.is_empty() || self.api_key_secret_arn.is_some() || self.api_key_param_name.is_some()
+    }
+}
+
+fn normalise_prefix(prefix: &str) -> Result<String, ConfigError> {
+    let trimmed = prefix.trim().trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Err(ConfigError("API_ROUTE_PREFIX must not be empty or `/`".into()));
+    }
+    if !trimmed.starts_with('/') || trimmed.contains(['?', '#', '{', '}', '*', ' ']) {
+        return Err(ConfigError(format!("API_ROUTE_PREFIX `{prefix}` must be a path such as /api/v1")));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Config, String> {
+        let mut argv = vec!["bedrock-gateway"];
+        argv.extend_from_slice(args);
+        Config::try_parse_from(argv).map_err(|e| e.to_string())?.validated().map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_follow_the_reference() {
+        let config = parse(&[]).unwrap();
+        assert_eq!(config.port, 8000);
+        assert_eq!(config.api_route_prefix, "/api/v1");
+        assert!(config.enable_cross_region_inference);
+        assert!(config.enable_application_inference_profiles);
+        assert!(!config.enable_prompt_caching);
+        assert!(!config.debug);
+        assert_eq!(config.allowed_origins, vec!["*"]);
+        assert_eq!(config.default_embedding_model, "cohere.embed-multilingual-v3");
+    }
+
+    #[test]
+    fn several_keys_comma_separated() {
+        let config = parse(&["--api-key", "a, b,,c"]).unwrap();
+        assert_eq!(config.api_keys, vec!["a", "b", "c"]);
+    }
+
+    #[test]
+    fn switches_accept_common_spellings() {
+        assert!(!parse(&["--enable-cross-region-inference", "False"]).unwrap().enable_cross_region_inference);
+        assert!(parse(&["--debug"]).unwrap().debug);
+        assert!(parse(&["--enable-prompt-caching", "maybe"]).unwrap_err().contains("expected true or false"));
+    }
+
+    #[test]
+    fn prefix_is_normalised_and_checked() {
+        assert_eq!(parse(&["--api-route-prefix", "/v1/"]).unwrap().api_route_prefix, "/v1");
+        assert!(parse(&["--api-route-prefix", "api"]).is_err());
+        assert!(parse(&["--api-route-prefix", "/"]).is_err());
+    }
+
+    #[test]
+    fn origins_are_checked() {
+        assert!(parse(&["--allowed-origins", "*,https://a.example"]).is_err());
+        let config = parse(&["--allowed-origins", "https://a.example,https://b.example"]).unwrap();
+        assert_eq!(config.allowed_origins.len(), 2);
+    }
+}

@@ -1,0 +1,137 @@
+//! `POST /chat/completions`: JSON or SSE.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bedrock::capabilities::capabilities_for;
+use bedrock::response::CompletionMeta;
+use bedrock::{chat_completion_from_converse, translate_chat_request, ConverseParts, StreamOptions, StreamTranslator, TranslateError, TranslateOptions};
+use openai::ChatCompletionRequest;
+use rand::RngCore;
+
+use super::read_body;
+use crate::error::ApiError;
+use crate::models::{OutputKind, Resolved};
+use crate::sse::{sse_response, stream_response};
+use crate::state::AppState;
+
+pub async fn chat_completions(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    let body = read_body(request.into_body(), state.config.max_request_body_bytes).await?;
+    if state.config.debug {
+        tracing::info!(body = %String::from_utf8_lossy(&body), "chat request");
+    }
+    let request: ChatCompletionRequest = openai::parse_json(&body).map_err(ApiError::BadBody)?;
+    let model = requested_model(request.model.as_deref(), &state.config.default_model);
+    let resolved = state.catalog.resolve(model).await.ok_or_else(|| ApiError::ModelNotFound { model: model.to_owned() })?;
+    if resolved.output() != OutputKind::Text {
+        return Err(TranslateError::new("this model is not a chat model; use the endpoint for its kind", "model").into());
+    }
+    let (foundation_id, image_input, streaming) = match &resolved {
+        Resolved::Known(entry) => (Some(entry.foundation_id.as_str()), entry.image_input, entry.streaming),
+        Resolved::PassThrough(_) => (None, true, true),
+    };
+    let options = TranslateOptions { model_id: resolved.model_id(), foundation_id, image_input };
+    let parts = translate_chat_request(&request, &options)?;
+    let meta = Meta { id: completion_id(), created: unix_now(), model: resolved.model_id().to_owned() };
+    if !request.stream {
+        return Ok(Json(complete(&state, parts, &meta).await?).into_response());
+    }
+    let stream_options = StreamOptions {
+        include_usage: request.stream_options.as_ref().and_then(|o| o.include_usage).unwrap_or(false),
+    };
+    let translator = StreamTranslator::new(meta.id.clone(), meta.model.clone(), meta.created, stream_options);
+    let can_stream = streaming
+        && (parts.tool_config.is_none() || capabilities_for(options.model_id, foundation_id).stream_tool_use);
+    if can_stream {
+        let upstream = state.bedrock.converse_stream(parts).await?;
+        Ok(stream_response(upstream, translator, state.config.stream_keepalive(), state.config.debug))
+    } else {
+        replay_as_stream(&state, parts, &meta, translator).await
+    }
+}
+
+/// The model as sent, `DEFAULT_MODEL` when absent, and OpenAI `gpt-*` names mapped to
+/// `DEFAULT_MODEL` (as the reference does) so unmodified OpenAI apps work.
+pub fn requested_model<'a>(model: Option<&'a str>, default_model: &'a str) -> &'a str {
+    match model.map(str::trim) {
+        None | Some("") => default_model,
+        Some(m) if m.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("gpt-")) => default_model,
+        Some(m) => m,
+    }
+}
+
+struct Meta {
+    id: String,
+    created: u64,
+    model: String,
+}
+
+async fn complete(state: &AppState, parts: ConverseParts, meta: &Meta) -> Result<openai::ChatCompletion, ApiError> {
+    let result = state.bedrock.converse(parts).await?;
+    let completion =
+        chat_completion_from_converse(&result, CompletionMeta { id: &meta.id, created: meta.created, model: &meta.model });
+    if state.config.debug {
+        tracing::info!(response = ?completion, "chat response");
+    }
+    Ok(completion)
+}
+
+/// Models that cannot stream this request are called with Converse and the answer is
+/// sent as SSE chunks, so the client still gets a stream.
+async fn replay_as_stream(
+    state: &AppState,
+    parts: ConverseParts,
+    meta: &Meta,
+    mut translator: StreamTranslator,
+) -> Result<Response, ApiError> {
+    let completion = complete(state, parts, meta).await?;
+    let mut out = Vec::new();
+    translator.replay(&completion, &mut out);
+    Ok(sse_response(Body::from(out)))
+}
+
+/// `chatcmpl-` and 128 random bits in hex.
+fn completion_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let mut id = String::with_capacity(9 + 32);
+    id.push_str("chatcmpl-");
+    for b in bytes {
+        id.push(char::from(HEX[usize::from(b >> 4)]));
+        id.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    id
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gpt_names_map_to_the_default_model() {
+        assert_eq!(requested_model(Some("gpt-4o"), "d"), "d");
+        assert_eq!(requested_model(Some("GPT-3.5-turbo"), "d"), "d");
+        assert_eq!(requested_model(None, "d"), "d");
+        assert_eq!(requested_model(Some(" "), "d"), "d");
+        assert_eq!(requested_model(Some("us.x.y"), "d"), "us.x.y");
+        assert_eq!(requested_model(Some("gp"), "d"), "gp");
+    }
+
+    #[test]
+    fn ids_are_long_and_random() {
+        let a = completion_id();
+        let b = completion_id();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), "chatcmpl-".len() + 32);
+        assert!(a["chatcmpl-".len()..].chars().all(|c| c.is_ascii_hexdigit()));
+    }
+}

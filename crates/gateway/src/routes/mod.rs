@@ -1,0 +1,32 @@
+//! One module per endpoint.
+
+pub mod chat;
+pub mod health;
+pub mod models;
+
+use axum::body::Body;
+
+use crate::error::ApiError;
+
+/// Reads a request body up to `limit` bytes; larger bodies get 413 in the OpenAI shape.
+pub async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
+        let too_large = std::error::Error::source(&error)
+            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+        if too_large {
+            ApiError::PayloadTooLarge { limit }
+        } else {
+            ApiError::BadBody(openai::ParseError { message: "the request body could not be read".into(), param: None })
+        }
+    })
+}
+
+/// Fallback for unknown routes.
+pub async fn not_found() -> ApiError {
+    ApiError::RouteNotFound
+}
+
+/// Fallback for known routes with the wrong method.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

@@ -1,0 +1,16 @@
+//! Shared state handed to every handler (cheap to clone).
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::keys::ApiKeys;
+use crate::models::Catalog;
+use crate::upstream::Bedrock;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub bedrock: Bedrock,
+    pub catalog: Arc<Catalog>,
+    pub keys: Arc<ApiKeys>,
+}

@@ -1,0 +1,163 @@
+//! The only module that calls AWS: SDK configuration, the Bedrock clients, and the
+//! mapping of SDK failures onto our error table.
+
+use std::error::Error as StdError;
+use std::time::Duration;
+
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_bedrockruntime::operation::converse_stream::ConverseStreamOutput as StreamResponse;
+use aws_sdk_bedrockruntime::types::ConverseStreamOutput;
+use bedrock::{classify_upstream, ConverseParts, ConverseResult, UpstreamErrorKind};
+
+use crate::config::Config;
+use crate::error::UpstreamError;
+
+/// The region used when neither the configuration nor the SDK chain names one (as the reference).
+const FALLBACK_REGION: &str = "us-west-2";
+
+/// Fixed credentials the built-in emulator accepts.
+pub const EMULATOR_ACCESS_KEY: &str = "AKIDEXAMPLE";
+pub const EMULATOR_SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+/// Reasoning models may think for minutes before their first byte; the SDK's default
+/// stalled-stream protection (aws-sdk-rust#1287) would cut them off.
+const STALLED_STREAM_GRACE: Duration = Duration::from_secs(300);
+
+/// Loads the shared AWS configuration: the standard credential and region chains and
+/// `AWS_ENDPOINT_URL_*`, or the emulator when `emulator_url` is given.
+pub async fn load_sdk_config(config: &Config, emulator_url: Option<&str>) -> SdkConfig {
+    let region = RegionProviderChain::first_try(config.aws_region.clone().map(Region::new))
+        .or_default_provider()
+        .or_else(Region::new(FALLBACK_REGION));
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .operation_timeout(config.bedrock_timeout())
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(region)
+        .timeout_config(timeouts)
+        .stalled_stream_protection(StalledStreamProtectionConfig::enabled().grace_period(STALLED_STREAM_GRACE).build());
+    if let Some(url) = emulator_url {
+        let credentials = aws_sdk_bedrockruntime::config::Credentials::new(
+            EMULATOR_ACCESS_KEY,
+            EMULATOR_SECRET_KEY,
+            None,
+            None,
+            "bedrock-emulator",
+        );
+        loader = loader.endpoint_url(url).credentials_provider(credentials).region(Region::new("us-east-1"));
+    }
+    loader.load().await
+}
+
+/// The Bedrock clients, built once and shared (each holds a connection pool).
+#[derive(Debug, Clone)]
+pub struct Bedrock {
+    pub runtime: aws_sdk_bedrockruntime::Client,
+    pub control: aws_sdk_bedrock::Client,
+}
+
+impl Bedrock {
+    pub fn new(sdk: &SdkConfig) -> Self {
+        Self { runtime: aws_sdk_bedrockruntime::Client::new(sdk), control: aws_sdk_bedrock::Client::new(sdk) }
+    }
+
+    /// Converse (non-streaming).
+    pub async fn converse(&self, parts: ConverseParts) -> Result<ConverseResult, UpstreamError> {
+        let builder = self.runtime.converse();
+        let output = apply_parts!(builder, parts).send().await.map_err(|e| classify_sdk_error(&e))?;
+        Ok(ConverseResult {
+            message: output.output.and_then(|o| o.as_message().ok().cloned()),
+            stop_reason: output.stop_reason,
+            usage: output.usage,
+        })
+    }
+
+    /// ConverseStream: returns once Bedrock accepted the request, so a rejected request
+    /// still gets a proper HTTP status.
+    pub async fn converse_stream(&self, parts: ConverseParts) -> Result<EventStream, UpstreamError> {
+        let builder = self.runtime.converse_stream();
+        let output: StreamResponse = apply_parts!(builder, parts).send().await.map_err(|e| classify_sdk_error(&e))?;
+        Ok(EventStream { receiver: output.stream })
+    }
+}
+
+/// Copies `ConverseParts` onto either SDK builder; the two have the same setters but no
+/// common trait, so this is their one shared home.
+macro_rules! apply_parts {
+    ($builder:expr, $parts:expr) => {{
+        let parts = $parts;
+        $builder
+            .model_id(parts.model_id)
+            .set_messages(Some(parts.messages))
+            .set_system((!parts.system.is_empty()).then_some(parts.system))
+            .set_inference_config(parts.inference_config)
+            .set_tool_config(parts.tool_config)
+            .set_additional_model_request_fields(parts.additional_model_request_fields)
+    }};
+}
+use apply_parts;
+
+/// A live ConverseStream; dropping it closes the connection, so Bedrock stops generating.
+pub struct EventStream {
+    receiver: aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver<
+        ConverseStreamOutput,
+        aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError,
+    >,
+}
+
+impl EventStream {
+    /// The next event; `Ok(None)` at the normal end.
+    pub async fn next(&mut self) -> Result<Option<ConverseStreamOutput>, UpstreamError> {
+        self.receiver.recv().await.map_err(|e| classify_sdk_error(&e))
+    }
+}
+
+/// Classifies any SDK failure (either stream layer, any operation) through the one table.
+pub fn classify_sdk_error<E, R>(error: &SdkError<E, R>) -> UpstreamError
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+    R: std::fmt::Debug,
+{
+    let (kind, code, message) = match error {
+        SdkError::ServiceError(service) => {
+            let err = service.err();
+            let code = err.code().map(str::to_owned);
+            let message = format!(
+                "Bedrock {}: {}",
+                code.as_deref().unwrap_or("error"),
+                err.message().unwrap_or("the request failed")
+            );
+            (UpstreamErrorKind::Service, code, message)
+        }
+        SdkError::TimeoutError(_) => (UpstreamErrorKind::Timeout, None, "Bedrock did not answer in time".to_owned()),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            (UpstreamErrorKind::Timeout, None, "Bedrock did not answer in time".to_owned())
+        }
+        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => {
+            tracing::warn!(error = %source_chain(error), "could not call Bedrock");
+            (UpstreamErrorKind::Dispatch, None, "The gateway could not reach Amazon Bedrock".to_owned())
+        }
+        _ => {
+            tracing::warn!(error = %source_chain(error), "unexpected response from Bedrock");
+            (UpstreamErrorKind::Response, None, "Amazon Bedrock sent a response the gateway could not read".to_owned())
+        }
+    };
+    UpstreamError { class: classify_upstream(kind, code.as_deref()), message }
+}
+
+/// The error and its sources on one line, for operator logs.
+fn source_chain(error: &dyn StdError) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
