@@ -11,9 +11,11 @@ pub fn to_document(value: &Value) -> Document {
         Value::Number(n) => Document::Number(number_of(n)),
         Value::String(s) => Document::String(s.clone()),
         Value::Array(items) => Document::Array(items.iter().map(to_document).collect()),
-        Value::Object(map) => {
-            Document::Object(map.iter().map(|(k, v)| (k.clone(), to_document(v))).collect())
-        }
+        Value::Object(map) => Document::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), to_document(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -59,6 +61,9 @@ mod tests {
     #[test]
     fn integers_stay_integers() {
         assert_eq!(to_document(&json!(3)), Document::Number(Number::PosInt(3)));
-        assert_eq!(to_document(&json!(-3)), Document::Number(Number::NegInt(-3)));
+        assert_eq!(
+            to_document(&json!(-3)),
+            Document::Number(Number::NegInt(-3))
+        );
     }
 }

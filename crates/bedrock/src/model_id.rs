@@ -1,7 +1,9 @@
 //! Bedrock model identifiers: foundation ids, cross-region profile ids and ARNs.
 
 /// Geographic prefixes of system-defined (cross-region) inference profiles.
-const PROFILE_PREFIXES: &[&str] = &["us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.", "ca."];
+const PROFILE_PREFIXES: &[&str] = &[
+    "us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.", "ca.",
+];
 
 /// What a model identifier names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,13 +30,20 @@ pub fn parse(model_id: &str) -> ModelRef<'_> {
 
 /// The foundation id behind a profile id (`us.x` → `x`), if `id` has a geographic prefix.
 pub fn strip_profile_prefix(id: &str) -> Option<&str> {
-    PROFILE_PREFIXES.iter().find_map(|prefix| id.strip_prefix(prefix)).filter(|rest| rest.contains('.'))
+    PROFILE_PREFIXES
+        .iter()
+        .find_map(|prefix| id.strip_prefix(prefix))
+        .filter(|rest| rest.contains('.'))
 }
 
 fn parse_arn_resource(rest: &str) -> ModelRef<'_> {
     // arn:PARTITION:bedrock:REGION:ACCOUNT:RESOURCE-TYPE/ID
-    let Some(resource) = rest.splitn(5, ':').nth(4) else { return ModelRef::Opaque };
-    let Some((kind, id)) = resource.split_once('/') else { return ModelRef::Opaque };
+    let Some(resource) = rest.splitn(5, ':').nth(4) else {
+        return ModelRef::Opaque;
+    };
+    let Some((kind, id)) = resource.split_once('/') else {
+        return ModelRef::Opaque;
+    };
     match kind {
         "foundation-model" => ModelRef::Foundation(id),
         "inference-profile" => match strip_profile_prefix(id) {
@@ -86,7 +95,10 @@ mod tests {
             parse("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc"),
             ModelRef::Opaque
         );
-        assert_eq!(parse("arn:aws:bedrock:us-east-1:123456789012:provisioned-model/p1"), ModelRef::Opaque);
+        assert_eq!(
+            parse("arn:aws:bedrock:us-east-1:123456789012:provisioned-model/p1"),
+            ModelRef::Opaque
+        );
     }
 
     #[test]
@@ -97,7 +109,10 @@ mod tests {
 
     #[test]
     fn arn_resource_ids() {
-        assert_eq!(arn_resource_id("arn:aws:bedrock:r::foundation-model/a.b"), "a.b");
+        assert_eq!(
+            arn_resource_id("arn:aws:bedrock:r::foundation-model/a.b"),
+            "a.b"
+        );
         assert_eq!(arn_resource_id("a.b"), "a.b");
     }
 }

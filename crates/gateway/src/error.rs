@@ -52,7 +52,9 @@ impl ApiError {
             Self::ModelNotFound { .. } | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Upstream(e) => StatusCode::from_u16(e.class.status).unwrap_or(StatusCode::BAD_GATEWAY),
+            Self::Upstream(e) => {
+                StatusCode::from_u16(e.class.status).unwrap_or(StatusCode::BAD_GATEWAY)
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -60,10 +62,21 @@ impl ApiError {
     /// The OpenAI error envelope for this error.
     pub fn body(&self) -> ErrorBody {
         let (message, kind, param, code) = match self {
-            Self::BadBody(e) => (e.message.clone(), "invalid_request_error", e.param.clone(), None),
-            Self::Translate(e) => (e.message.clone(), "invalid_request_error", e.param.clone(), None),
+            Self::BadBody(e) => (
+                e.message.clone(),
+                "invalid_request_error",
+                e.param.clone(),
+                None,
+            ),
+            Self::Translate(e) => (
+                e.message.clone(),
+                "invalid_request_error",
+                e.param.clone(),
+                None,
+            ),
             Self::Unauthorized => (
-                "Incorrect or missing API key. Send it as `Authorization: Bearer <key>`.".to_owned(),
+                "Incorrect or missing API key. Send it as `Authorization: Bearer <key>`."
+                    .to_owned(),
                 "invalid_request_error",
                 None,
                 Some("invalid_api_key"),
@@ -74,20 +87,45 @@ impl ApiError {
                 Some("model".to_owned()),
                 Some("model_not_found"),
             ),
-            Self::RouteNotFound => ("Unknown request URL.".to_owned(), "invalid_request_error", None, Some("unknown_url")),
-            Self::MethodNotAllowed => {
-                ("Method not allowed for this URL.".to_owned(), "invalid_request_error", None, Some("method_not_allowed"))
-            }
+            Self::RouteNotFound => (
+                "Unknown request URL.".to_owned(),
+                "invalid_request_error",
+                None,
+                Some("unknown_url"),
+            ),
+            Self::MethodNotAllowed => (
+                "Method not allowed for this URL.".to_owned(),
+                "invalid_request_error",
+                None,
+                Some("method_not_allowed"),
+            ),
             Self::PayloadTooLarge { limit } => (
                 format!("The request body is larger than the limit of {limit} bytes."),
                 "invalid_request_error",
                 None,
                 Some("request_too_large"),
             ),
-            Self::Upstream(e) => (e.message.clone(), e.class.openai_type, None, Some(e.class.code)),
-            Self::Internal(_) => ("The server had an error while processing your request.".to_owned(), "api_error", None, None),
+            Self::Upstream(e) => (
+                e.message.clone(),
+                e.class.openai_type,
+                None,
+                Some(e.class.code),
+            ),
+            Self::Internal(_) => (
+                "The server had an error while processing your request.".to_owned(),
+                "api_error",
+                None,
+                None,
+            ),
         };
-        ErrorBody { error: ErrorDetail { message, kind, param, code } }
+        ErrorBody {
+            error: ErrorDetail {
+                message,
+                kind,
+                param,
+                code,
+            },
+        }
     }
 }
 
@@ -100,13 +138,22 @@ impl IntoResponse for ApiError {
             Self::Unauthorized => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            Self::Upstream(e) if e.class.retryable && (status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE) => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+            Self::Upstream(e)
+                if e.class.retryable
+                    && (status == StatusCode::TOO_MANY_REQUESTS
+                        || status == StatusCode::SERVICE_UNAVAILABLE) =>
+            {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from_static(RETRY_AFTER_SECONDS),
+                );
             }
             _ => {}
         }
         // Kept for the logging middleware, which logs each failure once.
-        response.extensions_mut().insert(LoggedError(self.to_string()));
+        response
+            .extensions_mut()
+            .insert(LoggedError(self.to_string()));
         response
     }
 }
@@ -130,13 +177,32 @@ mod tests {
     #[test]
     fn every_variant_has_status_and_type() {
         let cases: Vec<(ApiError, u16, &str)> = vec![
-            (ApiError::BadBody(ParseError { message: "m".into(), param: Some("messages".into()) }), 400, "invalid_request_error"),
-            (ApiError::Translate(TranslateError::new("m", "n")), 400, "invalid_request_error"),
+            (
+                ApiError::BadBody(ParseError {
+                    message: "m".into(),
+                    param: Some("messages".into()),
+                }),
+                400,
+                "invalid_request_error",
+            ),
+            (
+                ApiError::Translate(TranslateError::new("m", "n")),
+                400,
+                "invalid_request_error",
+            ),
             (ApiError::Unauthorized, 401, "invalid_request_error"),
-            (ApiError::ModelNotFound { model: "x".into() }, 404, "invalid_request_error"),
+            (
+                ApiError::ModelNotFound { model: "x".into() },
+                404,
+                "invalid_request_error",
+            ),
             (ApiError::RouteNotFound, 404, "invalid_request_error"),
             (ApiError::MethodNotAllowed, 405, "invalid_request_error"),
-            (ApiError::PayloadTooLarge { limit: 1 }, 413, "invalid_request_error"),
+            (
+                ApiError::PayloadTooLarge { limit: 1 },
+                413,
+                "invalid_request_error",
+            ),
             (upstream("ThrottlingException"), 429, "rate_limit_error"),
             (upstream("AccessDeniedException"), 403, "permission_error"),
             (ApiError::Internal("secret detail".into()), 500, "api_error"),

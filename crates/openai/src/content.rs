@@ -113,14 +113,18 @@ mod tests {
             r#"[{"type":"text","text":"a"},{"type":"image_url","image_url":{"url":"data:x"}}]"#,
         )
         .unwrap();
-        let MessageContent::Parts(parts) = parts else { panic!("parts expected") };
+        let MessageContent::Parts(parts) = parts else {
+            panic!("parts expected")
+        };
         assert_eq!(parts.len(), 2);
     }
 
     #[test]
     fn wrong_shape_says_what_is_expected() {
         let err = serde_json::from_str::<MessageContent>("42").unwrap_err();
-        assert!(err.to_string().contains("a string or an array of content parts"));
+        assert!(err
+            .to_string()
+            .contains("a string or an array of content parts"));
     }
 
     #[test]
@@ -134,12 +138,21 @@ mod tests {
     #[test]
     fn joined_text_skips_images() {
         let content = MessageContent::Parts(vec![
-            ContentPart::Text { text: "a".into(), cache_control: None },
-            ContentPart::ImageUrl {
-                image_url: ImageUrl { url: "u".into(), detail: None },
+            ContentPart::Text {
+                text: "a".into(),
                 cache_control: None,
             },
-            ContentPart::Text { text: "b".into(), cache_control: None },
+            ContentPart::ImageUrl {
+                image_url: ImageUrl {
+                    url: "u".into(),
+                    detail: None,
+                },
+                cache_control: None,
+            },
+            ContentPart::Text {
+                text: "b".into(),
+                cache_control: None,
+            },
         ]);
         assert_eq!(content.joined_text(), "a\nb");
     }

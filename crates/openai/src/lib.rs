@@ -13,7 +13,9 @@ pub mod parse;
 pub mod response;
 pub mod tools;
 
-pub use chat::{ChatCompletionRequest, ChatMessage, ReasoningEffort, Role, StopSequences, StreamOptions};
+pub use chat::{
+    ChatCompletionRequest, ChatMessage, ReasoningEffort, Role, StopSequences, StreamOptions,
+};
 pub use chunk::{ChatCompletionChunk, ChunkChoice, Delta, ToolCallDelta};
 pub use content::{ContentPart, FilePart, ImageUrl, MessageContent};
 pub use error::{ErrorBody, ErrorDetail};

@@ -98,13 +98,17 @@ mod tests {
             parse(r#"{"type":"function","function":{"name":"f"}}"#).unwrap(),
             ToolChoice::Function("f".into())
         );
-        assert!(parse(r#""sometimes""#).unwrap_err().to_string().contains("sometimes"));
+        assert!(parse(r#""sometimes""#)
+            .unwrap_err()
+            .to_string()
+            .contains("sometimes"));
         assert!(parse(r#"{"type":"function"}"#).is_err());
     }
 
     #[test]
     fn tool_without_description_or_parameters() {
-        let tool: Tool = serde_json::from_str(r#"{"type":"function","function":{"name":"f"}}"#).unwrap();
+        let tool: Tool =
+            serde_json::from_str(r#"{"type":"function","function":{"name":"f"}}"#).unwrap();
         assert_eq!(tool.function.description, None);
         assert_eq!(tool.function.parameters, None);
     }

@@ -8,7 +8,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bedrock::capabilities::capabilities_for;
 use bedrock::response::CompletionMeta;
-use bedrock::{chat_completion_from_converse, translate_chat_request, ConverseParts, StreamOptions, StreamTranslator, TranslateError, TranslateOptions};
+use bedrock::{
+    chat_completion_from_converse, translate_chat_request, ConverseParts, StreamOptions,
+    StreamTranslator, TranslateError, TranslateOptions,
+};
 use openai::ChatCompletionRequest;
 use rand::RngCore;
 
@@ -18,36 +21,76 @@ use crate::models::{OutputKind, Resolved};
 use crate::sse::{sse_response, stream_response};
 use crate::state::AppState;
 
-pub async fn chat_completions(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+pub async fn chat_completions(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Response, ApiError> {
     let body = read_body(request.into_body(), state.config.max_request_body_bytes).await?;
     if state.config.debug {
         tracing::info!(body = %String::from_utf8_lossy(&body), "chat request");
     }
     let request: ChatCompletionRequest = openai::parse_json(&body).map_err(ApiError::BadBody)?;
     let model = requested_model(request.model.as_deref(), &state.config.default_model);
-    let resolved = state.catalog.resolve(model).await.ok_or_else(|| ApiError::ModelNotFound { model: model.to_owned() })?;
+    let resolved = state
+        .catalog
+        .resolve(model)
+        .await
+        .ok_or_else(|| ApiError::ModelNotFound {
+            model: model.to_owned(),
+        })?;
     if resolved.output() != OutputKind::Text {
-        return Err(TranslateError::new("this model is not a chat model; use the endpoint for its kind", "model").into());
+        return Err(TranslateError::new(
+            "this model is not a chat model; use the endpoint for its kind",
+            "model",
+        )
+        .into());
     }
     let (foundation_id, image_input, streaming) = match &resolved {
-        Resolved::Known(entry) => (Some(entry.foundation_id.as_str()), entry.image_input, entry.streaming),
+        Resolved::Known(entry) => (
+            Some(entry.foundation_id.as_str()),
+            entry.image_input,
+            entry.streaming,
+        ),
         Resolved::PassThrough(_) => (None, true, true),
     };
-    let options = TranslateOptions { model_id: resolved.model_id(), foundation_id, image_input };
+    let options = TranslateOptions {
+        model_id: resolved.model_id(),
+        foundation_id,
+        image_input,
+    };
     let parts = translate_chat_request(&request, &options)?;
-    let meta = Meta { id: completion_id(), created: unix_now(), model: resolved.model_id().to_owned() };
+    let meta = Meta {
+        id: completion_id(),
+        created: unix_now(),
+        model: resolved.model_id().to_owned(),
+    };
     if !request.stream {
         return Ok(Json(complete(&state, parts, &meta).await?).into_response());
     }
     let stream_options = StreamOptions {
-        include_usage: request.stream_options.as_ref().and_then(|o| o.include_usage).unwrap_or(false),
+        include_usage: request
+            .stream_options
+            .as_ref()
+            .and_then(|o| o.include_usage)
+            .unwrap_or(false),
     };
-    let translator = StreamTranslator::new(meta.id.clone(), meta.model.clone(), meta.created, stream_options);
+    let translator = StreamTranslator::new(
+        meta.id.clone(),
+        meta.model.clone(),
+        meta.created,
+        stream_options,
+    );
     let can_stream = streaming
-        && (parts.tool_config.is_none() || capabilities_for(options.model_id, foundation_id).stream_tool_use);
+        && (parts.tool_config.is_none()
+            || capabilities_for(options.model_id, foundation_id).stream_tool_use);
     if can_stream {
         let upstream = state.bedrock.converse_stream(parts).await?;
-        Ok(stream_response(upstream, translator, state.config.stream_keepalive(), state.config.debug))
+        Ok(stream_response(
+            upstream,
+            translator,
+            state.config.stream_keepalive(),
+            state.config.debug,
+        ))
     } else {
         replay_as_stream(&state, parts, &meta, translator).await
     }
@@ -69,10 +112,20 @@ struct Meta {
     model: String,
 }
 
-async fn complete(state: &AppState, parts: ConverseParts, meta: &Meta) -> Result<openai::ChatCompletion, ApiError> {
+async fn complete(
+    state: &AppState,
+    parts: ConverseParts,
+    meta: &Meta,
+) -> Result<openai::ChatCompletion, ApiError> {
     let result = state.bedrock.converse(parts).await?;
-    let completion =
-        chat_completion_from_converse(&result, CompletionMeta { id: &meta.id, created: meta.created, model: &meta.model });
+    let completion = chat_completion_from_converse(
+        &result,
+        CompletionMeta {
+            id: &meta.id,
+            created: meta.created,
+            model: &meta.model,
+        },
+    );
     if state.config.debug {
         tracing::info!(response = ?completion, "chat response");
     }
@@ -109,7 +162,9 @@ fn completion_id() -> String {
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]
@@ -132,6 +187,8 @@ mod tests {
         let b = completion_id();
         assert_ne!(a, b);
         assert_eq!(a.len(), "chatcmpl-".len() + 32);
-        assert!(a["chatcmpl-".len()..].chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(a["chatcmpl-".len()..]
+            .chars()
+            .all(|c| c.is_ascii_hexdigit()));
     }
 }

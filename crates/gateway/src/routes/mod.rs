@@ -16,7 +16,10 @@ pub async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ApiErro
         if too_large {
             ApiError::PayloadTooLarge { limit }
         } else {
-            ApiError::BadBody(openai::ParseError { message: "the request body could not be read".into(), param: None })
+            ApiError::BadBody(openai::ParseError {
+                message: "the request body could not be read".into(),
+                param: None,
+            })
         }
     })
 }
