@@ -30,140 +30,31 @@ const DEFAULT: Capabilities = Capabilities {
 
 /// Longest matching foundation-id prefix wins; unknown models get `DEFAULT`.
 const TABLE: &[(&str, Capabilities)] = &[
-    (
-        "anthropic.claude-sonnet-4-5",
-        Capabilities {
-            temperature_xor_top_p: true,
-            ..DEFAULT
-        },
-    ),
-    (
-        "anthropic.claude-sonnet-4-6",
-        Capabilities {
-            temperature_xor_top_p: true,
-            ..DEFAULT
-        },
-    ),
-    (
-        "anthropic.claude-haiku-4-5",
-        Capabilities {
-            temperature_xor_top_p: true,
-            ..DEFAULT
-        },
-    ),
-    (
-        "anthropic.claude-opus-4-5",
-        Capabilities {
-            temperature_xor_top_p: true,
-            ..DEFAULT
-        },
-    ),
-    (
-        "anthropic.claude-opus-4-6",
-        Capabilities {
-            temperature_xor_top_p: true,
-            ..DEFAULT
-        },
-    ),
-    (
-        "anthropic.claude-opus-4-1",
-        Capabilities {
-            temperature_xor_top_p: true,
-            ..DEFAULT
-        },
-    ),
+    ("anthropic.claude-sonnet-4-5", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
+    ("anthropic.claude-sonnet-4-6", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
+    ("anthropic.claude-haiku-4-5", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
+    ("anthropic.claude-opus-4-5", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
+    ("anthropic.claude-opus-4-6", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
+    ("anthropic.claude-opus-4-1", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
     (
         "amazon.titan-text",
-        Capabilities {
-            system_prompt: false,
-            tool_use: false,
-            stream_tool_use: false,
-            tool_choice: false,
-            ..DEFAULT
-        },
+        Capabilities { system_prompt: false, tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT },
     ),
-    (
-        "mistral.mistral-7b",
-        Capabilities {
-            tool_use: false,
-            stream_tool_use: false,
-            tool_choice: false,
-            ..DEFAULT
-        },
-    ),
-    (
-        "mistral.mixtral",
-        Capabilities {
-            tool_use: false,
-            stream_tool_use: false,
-            tool_choice: false,
-            ..DEFAULT
-        },
-    ),
-    (
-        "mistral.mistral-large",
-        Capabilities {
-            stream_tool_use: false,
-            tool_choice: false,
-            ..DEFAULT
-        },
-    ),
-    (
-        "meta.llama3-1",
-        Capabilities {
-            stream_tool_use: false,
-            tool_choice: false,
-            ..DEFAULT
-        },
-    ),
-    (
-        "meta.llama3",
-        Capabilities {
-            stream_tool_use: false,
-            tool_choice: false,
-            ..DEFAULT
-        },
-    ),
-    (
-        "meta.llama4",
-        Capabilities {
-            stream_tool_use: false,
-            tool_choice: false,
-            ..DEFAULT
-        },
-    ),
-    (
-        "cohere.command-r",
-        Capabilities {
-            stream_tool_use: false,
-            tool_choice: false,
-            ..DEFAULT
-        },
-    ),
-    (
-        "deepseek.r1",
-        Capabilities {
-            tool_use: false,
-            stream_tool_use: false,
-            tool_choice: false,
-            ..DEFAULT
-        },
-    ),
-    (
-        "openai.gpt-oss",
-        Capabilities {
-            max_temperature: 2.0,
-            ..DEFAULT
-        },
-    ),
+    ("mistral.mistral-7b", Capabilities { tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("mistral.mixtral", Capabilities { tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("mistral.mistral-large", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("meta.llama3-1", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("meta.llama3", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("meta.llama4", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("cohere.command-r", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("deepseek.r1", Capabilities { tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("openai.gpt-oss", Capabilities { max_temperature: 2.0, ..DEFAULT }),
 ];
 
 /// Capabilities of the model behind `model_id` (foundation id, profile id or ARN).
 /// `resolved_foundation` is the foundation id the model catalogue found for opaque ARNs.
 pub fn capabilities_for(model_id: &str, resolved_foundation: Option<&str>) -> Capabilities {
-    let foundation = resolved_foundation
-        .or_else(|| model_id::foundation_id(model_id))
-        .unwrap_or(model_id);
+    let foundation = resolved_foundation.or_else(|| model_id::foundation_id(model_id)).unwrap_or(model_id);
     TABLE
         .iter()
         .filter(|(prefix, _)| foundation.starts_with(prefix))
@@ -179,9 +70,7 @@ mod tests {
     fn profiles_inherit_their_model() {
         let caps = capabilities_for("us.anthropic.claude-sonnet-4-5-20250929-v1:0", None);
         assert!(caps.temperature_xor_top_p);
-        assert!(
-            !capabilities_for("anthropic.claude-3-haiku-20240307-v1:0", None).temperature_xor_top_p
-        );
+        assert!(!capabilities_for("anthropic.claude-3-haiku-20240307-v1:0", None).temperature_xor_top_p);
     }
 
     #[test]
@@ -194,9 +83,6 @@ mod tests {
     fn opaque_arns_use_the_resolved_model() {
         let arn = "arn:aws:bedrock:us-east-1:1:application-inference-profile/x";
         assert_eq!(capabilities_for(arn, None), DEFAULT);
-        assert!(
-            capabilities_for(arn, Some("anthropic.claude-haiku-4-5-20251001-v1:0"))
-                .temperature_xor_top_p
-        );
+        assert!(capabilities_for(arn, Some("anthropic.claude-haiku-4-5-20251001-v1:0")).temperature_xor_top_p);
     }
 }

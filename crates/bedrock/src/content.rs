@@ -1,8 +1,7 @@
 //! Content parts → Converse content blocks: text, images (data URLs), documents (file parts).
 
 use aws_sdk_bedrockruntime::types::{
-    ContentBlock, DocumentBlock, DocumentFormat, DocumentSource, ImageBlock, ImageFormat,
-    ImageSource,
+    ContentBlock, DocumentBlock, DocumentFormat, DocumentSource, ImageBlock, ImageFormat, ImageSource,
 };
 use aws_smithy_types::Blob;
 use base64::Engine as _;
@@ -16,10 +15,7 @@ pub fn is_blank(text: &str) -> bool {
 }
 
 /// Converts message content to blocks, skipping blank text. `path` is the JSON path of `content`.
-pub fn content_blocks(
-    content: &MessageContent,
-    path: &str,
-) -> Result<Vec<ContentBlock>, TranslateError> {
+pub fn content_blocks(content: &MessageContent, path: &str) -> Result<Vec<ContentBlock>, TranslateError> {
     match content {
         MessageContent::Text(text) if is_blank(text) => Ok(Vec::new()),
         MessageContent::Text(text) => Ok(vec![ContentBlock::Text(text.clone())]),
@@ -41,8 +37,7 @@ fn part_block(part: &ContentPart, path: &str) -> Result<Option<ContentBlock>, Tr
             Ok((!is_blank(text)).then(|| ContentBlock::Text(text.clone())))
         }
         ContentPart::ImageUrl { image_url, .. } => {
-            image_block(&image_url.url, &format!("{path}.image_url.url"))
-                .map(|b| Some(ContentBlock::Image(b)))
+            image_block(&image_url.url, &format!("{path}.image_url.url")).map(|b| Some(ContentBlock::Image(b)))
         }
         ContentPart::File { file } => {
             document_block(file, &format!("{path}.file")).map(|b| Some(ContentBlock::Document(b)))
@@ -57,25 +52,16 @@ struct DataUrl {
 }
 
 fn parse_data_url(url: &str, path: &str) -> Result<DataUrl, TranslateError> {
-    let rest = url
-        .strip_prefix("data:")
-        .ok_or_else(|| TranslateError::new("expected a data: URL", path))?;
-    let (meta, data) = rest
-        .split_once(',')
-        .ok_or_else(|| TranslateError::new("malformed data: URL (no comma)", path))?;
-    let media_type = meta.strip_suffix(";base64").ok_or_else(|| {
-        TranslateError::new(
-            "data: URLs must be base64-encoded (data:<type>;base64,<data>)",
-            path,
-        )
-    })?;
+    let rest = url.strip_prefix("data:").ok_or_else(|| TranslateError::new("expected a data: URL", path))?;
+    let (meta, data) =
+        rest.split_once(',').ok_or_else(|| TranslateError::new("malformed data: URL (no comma)", path))?;
+    let media_type = meta
+        .strip_suffix(";base64")
+        .ok_or_else(|| TranslateError::new("data: URLs must be base64-encoded (data:<type>;base64,<data>)", path))?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.trim())
         .map_err(|_| TranslateError::new("the data: URL does not contain valid base64", path))?;
-    Ok(DataUrl {
-        media_type: media_type.to_ascii_lowercase(),
-        bytes,
-    })
+    Ok(DataUrl { media_type: media_type.to_ascii_lowercase(), bytes })
 }
 
 /// Builds an image block from a data URL; the format is sniffed from the bytes, since
@@ -94,15 +80,9 @@ pub fn image_block(url: &str, path: &str) -> Result<ImageBlock, TranslateError> 
 /// Builds an image block from raw bytes, refusing anything that is not png/jpeg/gif/webp.
 pub fn image_block_from_bytes(bytes: Vec<u8>, path: &str) -> Result<ImageBlock, TranslateError> {
     let format = sniff_image(&bytes).ok_or_else(|| {
-        TranslateError::new(
-            "unsupported image: Bedrock accepts PNG, JPEG, GIF and WebP images",
-            path,
-        )
+        TranslateError::new("unsupported image: Bedrock accepts PNG, JPEG, GIF and WebP images", path)
     })?;
-    Ok(ImageBlock::builder()
-        .format(format)
-        .source(ImageSource::Bytes(Blob::new(bytes)))
-        .build()?)
+    Ok(ImageBlock::builder().format(format).source(ImageSource::Bytes(Blob::new(bytes))).build()?)
 }
 
 /// Image format from magic bytes.
@@ -119,10 +99,7 @@ pub fn sniff_image(bytes: &[u8]) -> Option<ImageFormat> {
 fn document_block(file: &FilePart, path: &str) -> Result<DocumentBlock, TranslateError> {
     let data_path = format!("{path}.file_data");
     let url = file.file_data.as_deref().ok_or_else(|| {
-        TranslateError::new(
-            "file parts need file_data (uploaded file ids are not supported)",
-            &data_path,
-        )
+        TranslateError::new("file parts need file_data (uploaded file ids are not supported)", &data_path)
     })?;
     let data = if url.starts_with("data:") {
         parse_data_url(url, &data_path)?
@@ -130,13 +107,8 @@ fn document_block(file: &FilePart, path: &str) -> Result<DocumentBlock, Translat
         // The OpenAI SDK also accepts bare base64 in file_data.
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(url.trim())
-            .map_err(|_| {
-                TranslateError::new("file_data is neither a data: URL nor base64", &data_path)
-            })?;
-        DataUrl {
-            media_type: String::new(),
-            bytes,
-        }
+            .map_err(|_| TranslateError::new("file_data is neither a data: URL nor base64", &data_path))?;
+        DataUrl { media_type: String::new(), bytes }
     };
     let format = document_format(&data.media_type, file.filename.as_deref()).ok_or_else(|| {
         TranslateError::new(
@@ -156,13 +128,9 @@ fn document_format(media_type: &str, filename: Option<&str>) -> Option<DocumentF
         "application/pdf" => Some(DocumentFormat::Pdf),
         "text/csv" => Some(DocumentFormat::Csv),
         "application/msword" => Some(DocumentFormat::Doc),
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
-            Some(DocumentFormat::Docx)
-        }
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => Some(DocumentFormat::Docx),
         "application/vnd.ms-excel" => Some(DocumentFormat::Xls),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => {
-            Some(DocumentFormat::Xlsx)
-        }
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => Some(DocumentFormat::Xlsx),
         "text/html" => Some(DocumentFormat::Html),
         "text/plain" => Some(DocumentFormat::Txt),
         "text/markdown" => Some(DocumentFormat::Md),
@@ -170,18 +138,14 @@ fn document_format(media_type: &str, filename: Option<&str>) -> Option<DocumentF
     };
     by_type.or_else(|| {
         let ext = filename?.rsplit_once('.')?.1.to_ascii_lowercase();
-        DocumentFormat::values()
-            .contains(&ext.as_str())
-            .then(|| DocumentFormat::from(ext.as_str()))
+        DocumentFormat::values().contains(&ext.as_str()).then(|| DocumentFormat::from(ext.as_str()))
     })
 }
 
 /// Bedrock document names allow only alphanumerics, single spaces, hyphens, parentheses
 /// and square brackets; anything else becomes a space.
 pub fn document_name(filename: Option<&str>) -> String {
-    let stem = filename.map_or("document", |f| {
-        f.rsplit_once('.').map_or(f, |(stem, _)| stem)
-    });
+    let stem = filename.map_or("document", |f| f.rsplit_once('.').map_or(f, |(stem, _)| stem));
     let mut name = String::with_capacity(stem.len());
     for c in stem.chars() {
         let keep = c.is_ascii_alphanumeric() || matches!(c, '-' | '(' | ')' | '[' | ']');
@@ -206,10 +170,7 @@ mod tests {
     const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0];
 
     fn data_url(mime: &str, bytes: &[u8]) -> String {
-        format!(
-            "data:{mime};base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(bytes)
-        )
+        format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
     }
 
     #[test]
@@ -217,19 +178,10 @@ mod tests {
         let blocks = content_blocks(&MessageContent::Text("  \n".into()), "c").unwrap();
         assert!(blocks.is_empty());
         let parts = MessageContent::Parts(vec![
-            ContentPart::Text {
-                text: "".into(),
-                cache_control: None,
-            },
-            ContentPart::Text {
-                text: "x".into(),
-                cache_control: None,
-            },
+            ContentPart::Text { text: "".into(), cache_control: None },
+            ContentPart::Text { text: "x".into(), cache_control: None },
         ]);
-        assert_eq!(
-            content_blocks(&parts, "c").unwrap(),
-            vec![ContentBlock::Text("x".into())]
-        );
+        assert_eq!(content_blocks(&parts, "c").unwrap(), vec![ContentBlock::Text("x".into())]);
     }
 
     #[test]
@@ -239,45 +191,26 @@ mod tests {
         let jpeg = [0xFF, 0xD8, 0xFF, 0xE0];
         assert_eq!(sniff_image(&jpeg), Some(ImageFormat::Jpeg));
         assert_eq!(sniff_image(b"GIF89a"), Some(ImageFormat::Gif));
-        assert_eq!(
-            sniff_image(b"RIFF\0\0\0\0WEBPVP8 "),
-            Some(ImageFormat::Webp)
-        );
+        assert_eq!(sniff_image(b"RIFF\0\0\0\0WEBPVP8 "), Some(ImageFormat::Webp));
     }
 
     #[test]
     fn bad_images_name_the_field() {
-        let err = image_block(
-            &data_url("image/png", b"<svg/>"),
-            "messages[0].content[1].image_url.url",
-        )
-        .unwrap_err();
-        assert_eq!(
-            err.param.as_deref(),
-            Some("messages[0].content[1].image_url.url")
-        );
+        let err = image_block(&data_url("image/png", b"<svg/>"), "messages[0].content[1].image_url.url").unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("messages[0].content[1].image_url.url"));
         assert!(image_block("data:image/png;base64,!!!", "p").is_err());
         assert!(image_block("data:image/png,raw", "p").is_err());
-        assert!(image_block("https://example.com/a.png", "p")
-            .unwrap_err()
-            .message
-            .contains("remote"));
+        assert!(image_block("https://example.com/a.png", "p").unwrap_err().message.contains("remote"));
     }
 
     #[test]
     fn image_part_path_points_at_url() {
         let parts = MessageContent::Parts(vec![ContentPart::ImageUrl {
-            image_url: ImageUrl {
-                url: "data:image/png;base64,AAAA".into(),
-                detail: None,
-            },
+            image_url: ImageUrl { url: "data:image/png;base64,AAAA".into(), detail: None },
             cache_control: None,
         }]);
         let err = content_blocks(&parts, "messages[2].content").unwrap_err();
-        assert_eq!(
-            err.param.as_deref(),
-            Some("messages[2].content[0].image_url.url")
-        );
+        assert_eq!(err.param.as_deref(), Some("messages[2].content[0].image_url.url"));
     }
 
     #[test]

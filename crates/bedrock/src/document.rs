@@ -11,11 +11,7 @@ pub fn to_document(value: &Value) -> Document {
         Value::Number(n) => Document::Number(number_of(n)),
         Value::String(s) => Document::String(s.clone()),
         Value::Array(items) => Document::Array(items.iter().map(to_document).collect()),
-        Value::Object(map) => Document::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), to_document(v)))
-                .collect(),
-        ),
+        Value::Object(map) => Document::Object(map.iter().map(|(k, v)| (k.clone(), to_document(v))).collect()),
     }
 }
 
@@ -36,14 +32,10 @@ pub fn to_value(doc: &Document) -> Value {
         Document::Bool(b) => Value::Bool(*b),
         Document::Number(Number::PosInt(u)) => Value::from(*u),
         Document::Number(Number::NegInt(i)) => Value::from(*i),
-        Document::Number(Number::Float(f)) => {
-            serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
-        }
+        Document::Number(Number::Float(f)) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
         Document::String(s) => Value::String(s.clone()),
         Document::Array(items) => Value::Array(items.iter().map(to_value).collect()),
-        Document::Object(map) => {
-            Value::Object(map.iter().map(|(k, v)| (k.clone(), to_value(v))).collect())
-        }
+        Document::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), to_value(v))).collect()),
     }
 }
 
@@ -61,9 +53,6 @@ mod tests {
     #[test]
     fn integers_stay_integers() {
         assert_eq!(to_document(&json!(3)), Document::Number(Number::PosInt(3)));
-        assert_eq!(
-            to_document(&json!(-3)),
-            Document::Number(Number::NegInt(-3))
-        );
+        assert_eq!(to_document(&json!(-3)), Document::Number(Number::NegInt(-3)));
     }
 }

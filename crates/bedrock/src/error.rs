@@ -12,17 +12,11 @@ pub struct TranslateError {
 
 impl TranslateError {
     pub fn new(message: impl Into<String>, param: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            param: Some(param.into()),
-        }
+        Self { message: message.into(), param: Some(param.into()) }
     }
 
     pub fn without_param(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            param: None,
-        }
+        Self { message: message.into(), param: None }
     }
 }
 

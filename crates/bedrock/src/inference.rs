@@ -44,24 +44,15 @@ pub fn max_tokens(request: &ChatCompletionRequest) -> Result<Option<i32>, Transl
         (None, None) => return Ok(None),
     };
     if value == 0 {
-        return Err(TranslateError::new(
-            format!("{param} must be at least 1"),
-            param,
-        ));
+        return Err(TranslateError::new(format!("{param} must be at least 1"), param));
     }
     Ok(Some(i32::try_from(value).unwrap_or(i32::MAX)))
 }
 
-fn temperature(
-    value: Option<f32>,
-    capabilities: &Capabilities,
-) -> Result<Option<f32>, TranslateError> {
+fn temperature(value: Option<f32>, capabilities: &Capabilities) -> Result<Option<f32>, TranslateError> {
     let Some(t) = value else { return Ok(None) };
     if !(0.0..=2.0).contains(&t) {
-        return Err(TranslateError::new(
-            "temperature must be between 0 and 2",
-            "temperature",
-        ));
+        return Err(TranslateError::new("temperature must be between 0 and 2", "temperature"));
     }
     // OpenAI's range is 0–2, Bedrock's usually 0–1: clamp rather than fail.
     Ok(Some(t.min(capabilities.max_temperature)))
@@ -69,10 +60,7 @@ fn temperature(
 
 fn top_p(value: Option<f32>) -> Result<Option<f32>, TranslateError> {
     match value {
-        Some(p) if !(0.0..=1.0).contains(&p) => Err(TranslateError::new(
-            "top_p must be between 0 and 1",
-            "top_p",
-        )),
+        Some(p) if !(0.0..=1.0).contains(&p) => Err(TranslateError::new("top_p must be between 0 and 1", "top_p")),
         other => Ok(other),
     }
 }
@@ -81,16 +69,9 @@ fn stop_sequences(request: &ChatCompletionRequest) -> Result<Option<Vec<String>>
     let Some(stop) = request.stop.clone() else {
         return Ok(None);
     };
-    let stops: Vec<String> = stop
-        .into_vec()
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect();
+    let stops: Vec<String> = stop.into_vec().into_iter().filter(|s| !s.is_empty()).collect();
     if stops.len() > MAX_STOP_SEQUENCES {
-        return Err(TranslateError::new(
-            format!("stop accepts at most {MAX_STOP_SEQUENCES} sequences"),
-            "stop",
-        ));
+        return Err(TranslateError::new(format!("stop accepts at most {MAX_STOP_SEQUENCES} sequences"), "stop"));
     }
     Ok((!stops.is_empty()).then_some(stops))
 }
@@ -107,83 +88,30 @@ mod tests {
 
     #[test]
     fn nothing_set_means_no_config() {
-        assert_eq!(
-            inference_config(&ChatCompletionRequest::default(), &caps()).unwrap(),
-            None
-        );
+        assert_eq!(inference_config(&ChatCompletionRequest::default(), &caps()).unwrap(), None);
     }
 
     #[test]
     fn max_completion_tokens_wins() {
-        let req = ChatCompletionRequest {
-            max_tokens: Some(10),
-            max_completion_tokens: Some(20),
-            ..Default::default()
-        };
-        assert_eq!(
-            inference_config(&req, &caps())
-                .unwrap()
-                .unwrap()
-                .max_tokens(),
-            Some(20)
-        );
-        let zero = ChatCompletionRequest {
-            max_tokens: Some(0),
-            ..Default::default()
-        };
-        assert_eq!(
-            inference_config(&zero, &caps())
-                .unwrap_err()
-                .param
-                .as_deref(),
-            Some("max_tokens")
-        );
+        let req = ChatCompletionRequest { max_tokens: Some(10), max_completion_tokens: Some(20), ..Default::default() };
+        assert_eq!(inference_config(&req, &caps()).unwrap().unwrap().max_tokens(), Some(20));
+        let zero = ChatCompletionRequest { max_tokens: Some(0), ..Default::default() };
+        assert_eq!(inference_config(&zero, &caps()).unwrap_err().param.as_deref(), Some("max_tokens"));
     }
 
     #[test]
     fn temperature_is_validated_and_clamped() {
-        let hot = ChatCompletionRequest {
-            temperature: Some(1.5),
-            ..Default::default()
-        };
-        assert_eq!(
-            inference_config(&hot, &caps())
-                .unwrap()
-                .unwrap()
-                .temperature(),
-            Some(1.0)
-        );
-        let bad = ChatCompletionRequest {
-            temperature: Some(3.0),
-            ..Default::default()
-        };
-        assert_eq!(
-            inference_config(&bad, &caps())
-                .unwrap_err()
-                .param
-                .as_deref(),
-            Some("temperature")
-        );
-        let bad_p = ChatCompletionRequest {
-            top_p: Some(1.5),
-            ..Default::default()
-        };
-        assert_eq!(
-            inference_config(&bad_p, &caps())
-                .unwrap_err()
-                .param
-                .as_deref(),
-            Some("top_p")
-        );
+        let hot = ChatCompletionRequest { temperature: Some(1.5), ..Default::default() };
+        assert_eq!(inference_config(&hot, &caps()).unwrap().unwrap().temperature(), Some(1.0));
+        let bad = ChatCompletionRequest { temperature: Some(3.0), ..Default::default() };
+        assert_eq!(inference_config(&bad, &caps()).unwrap_err().param.as_deref(), Some("temperature"));
+        let bad_p = ChatCompletionRequest { top_p: Some(1.5), ..Default::default() };
+        assert_eq!(inference_config(&bad_p, &caps()).unwrap_err().param.as_deref(), Some("top_p"));
     }
 
     #[test]
     fn top_p_dropped_where_models_reject_both() {
-        let req = ChatCompletionRequest {
-            temperature: Some(0.5),
-            top_p: Some(0.9),
-            ..Default::default()
-        };
+        let req = ChatCompletionRequest { temperature: Some(0.5), top_p: Some(0.9), ..Default::default() };
         let sonnet = capabilities_for("us.anthropic.claude-sonnet-4-5-20250929-v1:0", None);
         let config = inference_config(&req, &sonnet).unwrap().unwrap();
         assert_eq!((config.temperature(), config.top_p()), (Some(0.5), None));
@@ -193,33 +121,12 @@ mod tests {
 
     #[test]
     fn stop_sequences_map() {
-        let req = ChatCompletionRequest {
-            stop: Some(StopSequences::One("END".into())),
-            ..Default::default()
-        };
-        assert_eq!(
-            inference_config(&req, &caps())
-                .unwrap()
-                .unwrap()
-                .stop_sequences(),
-            &["END".to_owned()]
-        );
+        let req = ChatCompletionRequest { stop: Some(StopSequences::One("END".into())), ..Default::default() };
+        assert_eq!(inference_config(&req, &caps()).unwrap().unwrap().stop_sequences(), &["END".to_owned()]);
         let many = ChatCompletionRequest {
-            stop: Some(StopSequences::Many(vec![
-                "a".into(),
-                "b".into(),
-                "c".into(),
-                "d".into(),
-                "e".into(),
-            ])),
+            stop: Some(StopSequences::Many(vec!["a".into(), "b".into(), "c".into(), "d".into(), "e".into()])),
             ..Default::default()
         };
-        assert_eq!(
-            inference_config(&many, &caps())
-                .unwrap_err()
-                .param
-                .as_deref(),
-            Some("stop")
-        );
+        assert_eq!(inference_config(&many, &caps()).unwrap_err().param.as_deref(), Some("stop"));
     }
 }

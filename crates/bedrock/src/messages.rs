@@ -6,8 +6,7 @@
 //! every tool result must answer a tool call of the latest assistant message.
 
 use aws_sdk_bedrockruntime::types::{
-    ContentBlock, ConversationRole, Message, SystemContentBlock, ToolResultBlock,
-    ToolResultContentBlock, ToolUseBlock,
+    ContentBlock, ConversationRole, Message, SystemContentBlock, ToolResultBlock, ToolResultContentBlock, ToolUseBlock,
 };
 use openai::{ChatMessage, ContentPart, MessageContent, Role, ToolCall};
 
@@ -34,10 +33,7 @@ struct Turn {
 
 /// Translates the conversation. `fold_system` puts system text at the start of the first
 /// user turn, for models without system prompts.
-pub fn translate_messages(
-    messages: &[ChatMessage],
-    fold_system: bool,
-) -> Result<Conversation, TranslateError> {
+pub fn translate_messages(messages: &[ChatMessage], fold_system: bool) -> Result<Conversation, TranslateError> {
     let mut builder = ConversationBuilder::default();
     for (index, message) in messages.iter().enumerate() {
         builder.push(index, message)?;
@@ -64,10 +60,7 @@ impl ConversationBuilder {
                 }
             }
             Role::User => {
-                let blocks = content_blocks(
-                    required_content(message, &path)?,
-                    &format!("{path}.content"),
-                )?;
+                let blocks = content_blocks(required_content(message, &path)?, &format!("{path}.content"))?;
                 self.add(ConversationRole::User, blocks, index);
             }
             Role::Assistant => {
@@ -94,19 +87,11 @@ impl ConversationBuilder {
         }
         match self.turns.last_mut() {
             Some(last) if last.role == role => last.blocks.extend(blocks),
-            _ => self.turns.push(Turn {
-                role,
-                blocks,
-                first_index: index,
-            }),
+            _ => self.turns.push(Turn { role, blocks, first_index: index }),
         }
     }
 
-    fn assistant_blocks(
-        &mut self,
-        message: &ChatMessage,
-        path: &str,
-    ) -> Result<Vec<ContentBlock>, TranslateError> {
+    fn assistant_blocks(&mut self, message: &ChatMessage, path: &str) -> Result<Vec<ContentBlock>, TranslateError> {
         let mut blocks = match &message.content {
             Some(content) => content_blocks(content, &format!("{path}.content"))?,
             None => Vec::new(),
@@ -123,40 +108,25 @@ impl ConversationBuilder {
         Ok(blocks)
     }
 
-    fn tool_result(
-        &self,
-        message: &ChatMessage,
-        path: &str,
-    ) -> Result<ContentBlock, TranslateError> {
-        let id = message.tool_call_id.as_deref().ok_or_else(|| {
-            TranslateError::new(
-                "tool messages need a tool_call_id",
-                format!("{path}.tool_call_id"),
-            )
-        })?;
+    fn tool_result(&self, message: &ChatMessage, path: &str) -> Result<ContentBlock, TranslateError> {
+        let id = message
+            .tool_call_id
+            .as_deref()
+            .ok_or_else(|| TranslateError::new("tool messages need a tool_call_id", format!("{path}.tool_call_id")))?;
         if !self.latest_tool_call_ids.iter().any(|known| known == id) {
             return Err(TranslateError::new(
                 "this tool message answers no tool call of the preceding assistant message",
                 format!("{path}.tool_call_id"),
             ));
         }
-        let content =
-            tool_result_content(required_content(message, path)?, &format!("{path}.content"))?;
-        Ok(ContentBlock::ToolResult(
-            ToolResultBlock::builder()
-                .tool_use_id(id)
-                .set_content(Some(content))
-                .build()?,
-        ))
+        let content = tool_result_content(required_content(message, path)?, &format!("{path}.content"))?;
+        Ok(ContentBlock::ToolResult(ToolResultBlock::builder().tool_use_id(id).set_content(Some(content)).build()?))
     }
 
     fn finish(self, fold_system: bool) -> Result<Conversation, TranslateError> {
         let mut turns = self.turns;
         let first = turns.first().ok_or_else(|| {
-            TranslateError::new(
-                "messages must contain at least one non-empty user message",
-                "messages",
-            )
+            TranslateError::new("messages must contain at least one non-empty user message", "messages")
         })?;
         if first.role != ConversationRole::User {
             return Err(TranslateError::new(
@@ -167,41 +137,24 @@ impl ConversationBuilder {
         let mut system: Vec<SystemContentBlock> = Vec::new();
         if fold_system {
             if !self.system.is_empty() {
-                turns[0]
-                    .blocks
-                    .insert(0, ContentBlock::Text(self.system.join("\n\n")));
+                turns[0].blocks.insert(0, ContentBlock::Text(self.system.join("\n\n")));
             }
         } else {
-            system = self
-                .system
-                .into_iter()
-                .map(SystemContentBlock::Text)
-                .collect();
+            system = self.system.into_iter().map(SystemContentBlock::Text).collect();
         }
         let messages = turns
             .into_iter()
-            .map(|turn| {
-                Message::builder()
-                    .role(turn.role)
-                    .set_content(Some(turn.blocks))
-                    .build()
-            })
+            .map(|turn| Message::builder().role(turn.role).set_content(Some(turn.blocks)).build())
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Conversation {
-            system,
-            messages,
-            history_tool_names: self.history_tool_names,
-        })
+        Ok(Conversation { system, messages, history_tool_names: self.history_tool_names })
     }
 }
 
-fn required_content<'a>(
-    message: &'a ChatMessage,
-    path: &str,
-) -> Result<&'a MessageContent, TranslateError> {
-    message.content.as_ref().ok_or_else(|| {
-        TranslateError::new("this message needs `content`", format!("{path}.content"))
-    })
+fn required_content<'a>(message: &'a ChatMessage, path: &str) -> Result<&'a MessageContent, TranslateError> {
+    message
+        .content
+        .as_ref()
+        .ok_or_else(|| TranslateError::new("this message needs `content`", format!("{path}.content")))
 }
 
 fn tool_use_block(call: &ToolCall, path: &str) -> Result<ToolUseBlock, TranslateError> {
@@ -210,10 +163,7 @@ fn tool_use_block(call: &ToolCall, path: &str) -> Result<ToolUseBlock, Translate
         serde_json::Value::Object(serde_json::Map::new())
     } else {
         serde_json::from_str::<serde_json::Value>(arguments).map_err(|_| {
-            TranslateError::new(
-                "function arguments must be valid JSON",
-                format!("{path}.function.arguments"),
-            )
+            TranslateError::new("function arguments must be valid JSON", format!("{path}.function.arguments"))
         })?
     };
     if !input.is_object() {
@@ -222,25 +172,16 @@ fn tool_use_block(call: &ToolCall, path: &str) -> Result<ToolUseBlock, Translate
             format!("{path}.function.arguments"),
         ));
     }
-    Ok(ToolUseBlock::builder()
-        .tool_use_id(&call.id)
-        .name(&call.function.name)
-        .input(to_document(&input))
-        .build()?)
+    Ok(ToolUseBlock::builder().tool_use_id(&call.id).name(&call.function.name).input(to_document(&input)).build()?)
 }
 
 /// Placeholder for an empty tool result: Bedrock rejects blank text.
 const EMPTY_TOOL_RESULT: &str = "(no output)";
 
-fn tool_result_content(
-    content: &MessageContent,
-    path: &str,
-) -> Result<Vec<ToolResultContentBlock>, TranslateError> {
+fn tool_result_content(content: &MessageContent, path: &str) -> Result<Vec<ToolResultContentBlock>, TranslateError> {
     let mut blocks = Vec::new();
     match content {
-        MessageContent::Text(text) if !is_blank(text) => {
-            blocks.push(ToolResultContentBlock::Text(text.clone()))
-        }
+        MessageContent::Text(text) if !is_blank(text) => blocks.push(ToolResultContentBlock::Text(text.clone())),
         MessageContent::Text(_) => {}
         MessageContent::Parts(parts) => {
             for (i, part) in parts.iter().enumerate() {
@@ -248,12 +189,10 @@ fn tool_result_content(
                     ContentPart::Text { text, .. } if !is_blank(text) => {
                         blocks.push(ToolResultContentBlock::Text(text.clone()));
                     }
-                    ContentPart::ImageUrl { image_url, .. } => {
-                        blocks.push(ToolResultContentBlock::Image(image_block(
-                            &image_url.url,
-                            &format!("{path}[{i}].image_url.url"),
-                        )?))
-                    }
+                    ContentPart::ImageUrl { image_url, .. } => blocks.push(ToolResultContentBlock::Image(image_block(
+                        &image_url.url,
+                        &format!("{path}[{i}].image_url.url"),
+                    )?)),
                     _ => {}
                 }
             }
@@ -275,11 +214,7 @@ mod tests {
     }
 
     fn texts(message: &Message) -> Vec<&str> {
-        message
-            .content()
-            .iter()
-            .filter_map(|b| b.as_text().ok().map(String::as_str))
-            .collect()
+        message.content().iter().filter_map(|b| b.as_text().ok().map(String::as_str)).collect()
     }
 
     #[test]
@@ -294,13 +229,7 @@ mod tests {
             false,
         )
         .unwrap();
-        assert_eq!(
-            conv.system,
-            vec![
-                SystemContentBlock::Text("a".into()),
-                SystemContentBlock::Text("b".into())
-            ]
-        );
+        assert_eq!(conv.system, vec![SystemContentBlock::Text("a".into()), SystemContentBlock::Text("b".into())]);
         assert_eq!(conv.messages.len(), 1);
     }
 
@@ -355,17 +284,11 @@ mod tests {
         let assistant = &conv.messages[1];
         assert_eq!(assistant.content().len(), 3);
         let tool_use = assistant.content()[1].as_tool_use().unwrap();
-        assert_eq!(
-            crate::document::to_value(tool_use.input()),
-            json!({"city":"Paris"})
-        );
+        assert_eq!(crate::document::to_value(tool_use.input()), json!({"city":"Paris"}));
         let results = conv.messages[2].content();
         assert_eq!(results.len(), 2);
         let second = results[1].as_tool_result().unwrap();
-        assert_eq!(
-            second.content(),
-            &[ToolResultContentBlock::Text(EMPTY_TOOL_RESULT.into())]
-        );
+        assert_eq!(second.content(), &[ToolResultContentBlock::Text(EMPTY_TOOL_RESULT.into())]);
         assert_eq!(conv.history_tool_names, vec!["get"]);
     }
 
@@ -379,10 +302,7 @@ mod tests {
             false,
         )
         .unwrap_err();
-        assert_eq!(
-            err.param.as_deref(),
-            Some("messages[1].tool_calls[0].function.arguments")
-        );
+        assert_eq!(err.param.as_deref(), Some("messages[1].tool_calls[0].function.arguments"));
     }
 
     #[test]
@@ -403,8 +323,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.param.as_deref(), Some("messages[1].role"));
-        let empty =
-            translate_messages(&parse(json!([{"role":"user","content":" "}])), false).unwrap_err();
+        let empty = translate_messages(&parse(json!([{"role":"user","content":" "}])), false).unwrap_err();
         assert_eq!(empty.param.as_deref(), Some("messages"));
     }
 
@@ -423,11 +342,7 @@ mod tests {
     fn missing_content_and_legacy_roles_are_clear_errors() {
         let err = translate_messages(&parse(json!([{"role":"user"}])), false).unwrap_err();
         assert_eq!(err.param.as_deref(), Some("messages[0].content"));
-        let err = translate_messages(
-            &parse(json!([{"role":"function","content":"x","name":"f"}])),
-            false,
-        )
-        .unwrap_err();
+        let err = translate_messages(&parse(json!([{"role":"function","content":"x","name":"f"}])), false).unwrap_err();
         assert_eq!(err.param.as_deref(), Some("messages[0].role"));
     }
 }

@@ -1,9 +1,7 @@
 //! Bedrock model identifiers: foundation ids, cross-region profile ids and ARNs.
 
 /// Geographic prefixes of system-defined (cross-region) inference profiles.
-const PROFILE_PREFIXES: &[&str] = &[
-    "us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.", "ca.",
-];
+const PROFILE_PREFIXES: &[&str] = &["us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.", "ca."];
 
 /// What a model identifier names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,10 +28,7 @@ pub fn parse(model_id: &str) -> ModelRef<'_> {
 
 /// The foundation id behind a profile id (`us.x` → `x`), if `id` has a geographic prefix.
 pub fn strip_profile_prefix(id: &str) -> Option<&str> {
-    PROFILE_PREFIXES
-        .iter()
-        .find_map(|prefix| id.strip_prefix(prefix))
-        .filter(|rest| rest.contains('.'))
+    PROFILE_PREFIXES.iter().find_map(|prefix| id.strip_prefix(prefix)).filter(|rest| rest.contains('.'))
 }
 
 fn parse_arn_resource(rest: &str) -> ModelRef<'_> {
@@ -75,10 +70,7 @@ mod tests {
     fn classifies_every_form() {
         let claude = "anthropic.claude-3-haiku-20240307-v1:0";
         assert_eq!(parse(claude), ModelRef::Foundation(claude));
-        assert_eq!(
-            parse("us.anthropic.claude-3-haiku-20240307-v1:0"),
-            ModelRef::SystemProfile { foundation: claude }
-        );
+        assert_eq!(parse("us.anthropic.claude-3-haiku-20240307-v1:0"), ModelRef::SystemProfile { foundation: claude });
         assert_eq!(
             parse("global.anthropic.claude-3-haiku-20240307-v1:0"),
             ModelRef::SystemProfile { foundation: claude }
@@ -91,14 +83,8 @@ mod tests {
             parse("arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.anthropic.claude-3-haiku-20240307-v1:0"),
             ModelRef::SystemProfile { foundation: claude }
         );
-        assert_eq!(
-            parse("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc"),
-            ModelRef::Opaque
-        );
-        assert_eq!(
-            parse("arn:aws:bedrock:us-east-1:123456789012:provisioned-model/p1"),
-            ModelRef::Opaque
-        );
+        assert_eq!(parse("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc"), ModelRef::Opaque);
+        assert_eq!(parse("arn:aws:bedrock:us-east-1:123456789012:provisioned-model/p1"), ModelRef::Opaque);
     }
 
     #[test]
@@ -109,10 +95,7 @@ mod tests {
 
     #[test]
     fn arn_resource_ids() {
-        assert_eq!(
-            arn_resource_id("arn:aws:bedrock:r::foundation-model/a.b"),
-            "a.b"
-        );
+        assert_eq!(arn_resource_id("arn:aws:bedrock:r::foundation-model/a.b"), "a.b");
         assert_eq!(arn_resource_id("a.b"), "a.b");
     }
 }

@@ -1,8 +1,6 @@
 //! A whole chat request → the parts of a Converse / ConverseStream call.
 
-use aws_sdk_bedrockruntime::types::{
-    InferenceConfiguration, Message, SystemContentBlock, ToolConfiguration,
-};
+use aws_sdk_bedrockruntime::types::{InferenceConfiguration, Message, SystemContentBlock, ToolConfiguration};
 use aws_smithy_types::Document;
 use openai::{ChatCompletionRequest, ContentPart, MessageContent};
 
@@ -40,10 +38,7 @@ pub fn translate_chat_request(
     options: &TranslateOptions<'_>,
 ) -> Result<ConverseParts, TranslateError> {
     if request.n.is_some_and(|n| n > 1) {
-        return Err(TranslateError::new(
-            "n > 1 is not supported: Bedrock returns one choice per request",
-            "n",
-        ));
+        return Err(TranslateError::new("n > 1 is not supported: Bedrock returns one choice per request", "n"));
     }
     if !options.image_input {
         reject_images(request)?;
@@ -71,10 +66,7 @@ fn reject_images(request: &ChatCompletionRequest) -> Result<(), TranslateError> 
         let Some(MessageContent::Parts(parts)) = &message.content else {
             continue;
         };
-        if let Some(j) = parts
-            .iter()
-            .position(|p| matches!(p, ContentPart::ImageUrl { .. }))
-        {
+        if let Some(j) = parts.iter().position(|p| matches!(p, ContentPart::ImageUrl { .. })) {
             return Err(TranslateError::new(
                 "this model does not accept image input",
                 format!("messages[{i}].content[{j}]"),
@@ -93,11 +85,8 @@ mod tests {
         serde_json::from_value(value).unwrap()
     }
 
-    const OPTIONS: TranslateOptions<'static> = TranslateOptions {
-        model_id: "anthropic.claude-3-haiku-20240307-v1:0",
-        foundation_id: None,
-        image_input: true,
-    };
+    const OPTIONS: TranslateOptions<'static> =
+        TranslateOptions { model_id: "anthropic.claude-3-haiku-20240307-v1:0", foundation_id: None, image_input: true };
 
     #[test]
     fn full_request_translates() {
@@ -120,17 +109,11 @@ mod tests {
 
     #[test]
     fn n_above_one_is_rejected() {
-        let err = translate_chat_request(
-            &request(json!({"messages":[{"role":"user","content":"x"}],"n":2})),
-            &OPTIONS,
-        )
-        .unwrap_err();
+        let err = translate_chat_request(&request(json!({"messages":[{"role":"user","content":"x"}],"n":2})), &OPTIONS)
+            .unwrap_err();
         assert_eq!(err.param.as_deref(), Some("n"));
-        assert!(translate_chat_request(
-            &request(json!({"messages":[{"role":"user","content":"x"}],"n":1})),
-            &OPTIONS
-        )
-        .is_ok());
+        assert!(translate_chat_request(&request(json!({"messages":[{"role":"user","content":"x"}],"n":1})), &OPTIONS)
+            .is_ok());
     }
 
     #[test]
@@ -138,10 +121,7 @@ mod tests {
         let req = request(json!({"messages":[{"role":"user","content":[
             {"type":"text","text":"what is this"},
             {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}]}));
-        let text_only = TranslateOptions {
-            image_input: false,
-            ..OPTIONS
-        };
+        let text_only = TranslateOptions { image_input: false, ..OPTIONS };
         let err = translate_chat_request(&req, &text_only).unwrap_err();
         assert_eq!(err.param.as_deref(), Some("messages[0].content[1]"));
         assert!(translate_chat_request(&req, &OPTIONS).is_ok());

@@ -1,8 +1,6 @@
 //! Converse response → `chat.completion`.
 
-use aws_sdk_bedrockruntime::types::{
-    ContentBlock, Message, ReasoningContentBlock, StopReason, TokenUsage,
-};
+use aws_sdk_bedrockruntime::types::{ContentBlock, Message, ReasoningContentBlock, StopReason, TokenUsage};
 use openai::{AssistantMessage, ChatCompletion, Choice, FunctionCall, ToolCall};
 
 use crate::document::to_value;
@@ -29,10 +27,7 @@ pub struct CompletionMeta<'a> {
 }
 
 /// Builds the OpenAI response, keeping every text block together with every tool call.
-pub fn chat_completion_from_converse(
-    result: &ConverseResult,
-    meta: CompletionMeta<'_>,
-) -> ChatCompletion {
+pub fn chat_completion_from_converse(result: &ConverseResult, meta: CompletionMeta<'_>) -> ChatCompletion {
     let blocks = result.message.as_ref().map_or(&[][..], Message::content);
     let mut text = String::new();
     let mut reasoning = String::new();
@@ -40,9 +35,7 @@ pub fn chat_completion_from_converse(
     for block in blocks {
         match block {
             ContentBlock::Text(t) => push_separated(&mut text, t),
-            ContentBlock::ReasoningContent(ReasoningContentBlock::ReasoningText(r)) => {
-                reasoning.push_str(r.text())
-            }
+            ContentBlock::ReasoningContent(ReasoningContentBlock::ReasoningText(r)) => reasoning.push_str(r.text()),
             ContentBlock::ToolUse(tool_use) => tool_calls.push(ToolCall {
                 id: tool_use.tool_use_id().to_owned(),
                 kind: "function".to_owned(),
@@ -66,17 +59,8 @@ pub fn chat_completion_from_converse(
         object: "chat.completion",
         created: meta.created,
         model: meta.model.to_owned(),
-        choices: vec![Choice {
-            index: 0,
-            message,
-            finish_reason: finish_reason(&result.stop_reason),
-            logprobs: None,
-        }],
-        usage: result
-            .usage
-            .as_ref()
-            .map(usage_from_bedrock)
-            .unwrap_or_default(),
+        choices: vec![Choice { index: 0, message, finish_reason: finish_reason(&result.stop_reason), logprobs: None }],
+        usage: result.usage.as_ref().map(usage_from_bedrock).unwrap_or_default(),
         system_fingerprint: None,
     }
 }
@@ -94,29 +78,12 @@ mod tests {
     use aws_sdk_bedrockruntime::types::{ConversationRole, ReasoningTextBlock, ToolUseBlock};
     use openai::FinishReason;
 
-    const META: CompletionMeta<'static> = CompletionMeta {
-        id: "chatcmpl-x",
-        created: 9,
-        model: "m",
-    };
+    const META: CompletionMeta<'static> = CompletionMeta { id: "chatcmpl-x", created: 9, model: "m" };
 
     fn result(blocks: Vec<ContentBlock>, stop: StopReason) -> ConverseResult {
-        let message = Message::builder()
-            .role(ConversationRole::Assistant)
-            .set_content(Some(blocks))
-            .build()
-            .unwrap();
-        let usage = TokenUsage::builder()
-            .input_tokens(3)
-            .output_tokens(4)
-            .total_tokens(7)
-            .build()
-            .unwrap();
-        ConverseResult {
-            message: Some(message),
-            stop_reason: stop,
-            usage: Some(usage),
-        }
+        let message = Message::builder().role(ConversationRole::Assistant).set_content(Some(blocks)).build().unwrap();
+        let usage = TokenUsage::builder().input_tokens(3).output_tokens(4).total_tokens(7).build().unwrap();
+        ConverseResult { message: Some(message), stop_reason: stop, usage: Some(usage) }
     }
 
     fn tool_use(id: &str) -> ContentBlock {
@@ -133,39 +100,20 @@ mod tests {
     #[test]
     fn text_blocks_are_all_kept() {
         let completion = chat_completion_from_converse(
-            &result(
-                vec![
-                    ContentBlock::Text("a".into()),
-                    ContentBlock::Text("b".into()),
-                ],
-                StopReason::EndTurn,
-            ),
+            &result(vec![ContentBlock::Text("a".into()), ContentBlock::Text("b".into())], StopReason::EndTurn),
             META,
         );
         let choice = &completion.choices[0];
         assert_eq!(choice.message.content.as_deref(), Some("a\n\nb"));
         assert_eq!(choice.finish_reason, FinishReason::Stop);
-        assert_eq!(
-            (
-                completion.usage.prompt_tokens,
-                completion.usage.total_tokens
-            ),
-            (3, 7)
-        );
+        assert_eq!((completion.usage.prompt_tokens, completion.usage.total_tokens), (3, 7));
         assert_eq!(completion.id, "chatcmpl-x");
     }
 
     #[test]
     fn text_and_tool_calls_both_survive() {
         let completion = chat_completion_from_converse(
-            &result(
-                vec![
-                    ContentBlock::Text("checking".into()),
-                    tool_use("t1"),
-                    tool_use("t2"),
-                ],
-                StopReason::ToolUse,
-            ),
+            &result(vec![ContentBlock::Text("checking".into()), tool_use("t1"), tool_use("t2")], StopReason::ToolUse),
             META,
         );
         let message = &completion.choices[0].message;
@@ -178,10 +126,7 @@ mod tests {
 
     #[test]
     fn tool_calls_kept_whatever_the_stop_reason() {
-        let completion = chat_completion_from_converse(
-            &result(vec![tool_use("t1")], StopReason::MaxTokens),
-            META,
-        );
+        let completion = chat_completion_from_converse(&result(vec![tool_use("t1")], StopReason::MaxTokens), META);
         let message = &completion.choices[0].message;
         assert_eq!(message.content, None);
         assert_eq!(message.tool_calls.as_ref().unwrap().len(), 1);
@@ -190,11 +135,7 @@ mod tests {
 
     #[test]
     fn reasoning_goes_to_reasoning_content() {
-        let reasoning = ReasoningTextBlock::builder()
-            .text("hmm")
-            .signature("sig")
-            .build()
-            .unwrap();
+        let reasoning = ReasoningTextBlock::builder().text("hmm").signature("sig").build().unwrap();
         let completion = chat_completion_from_converse(
             &result(
                 vec![

@@ -10,9 +10,7 @@ pub fn finish_reason(reason: &StopReason) -> FinishReason {
     match reason {
         StopReason::MaxTokens | StopReason::ModelContextWindowExceeded => FinishReason::Length,
         StopReason::ToolUse => FinishReason::ToolCalls,
-        StopReason::ContentFiltered | StopReason::GuardrailIntervened => {
-            FinishReason::ContentFilter
-        }
+        StopReason::ContentFiltered | StopReason::GuardrailIntervened => FinishReason::ContentFilter,
         _ => FinishReason::Stop,
     }
 }

@@ -6,10 +6,7 @@
 use aws_sdk_bedrockruntime::types::{
     ContentBlockDelta, ContentBlockStart, ConverseStreamOutput, ReasoningContentBlockDelta,
 };
-use openai::{
-    ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta, ErrorBody, FinishReason,
-    ToolCallDelta, Usage,
-};
+use openai::{ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta, ErrorBody, FinishReason, ToolCallDelta, Usage};
 use serde::Serialize;
 
 use crate::response::TEXT_BLOCK_SEPARATOR;
@@ -70,13 +67,7 @@ impl StreamTranslator {
                             arguments: String::new(),
                         },
                     };
-                    self.emit_delta(
-                        Delta {
-                            tool_calls: Some(vec![call]),
-                            ..Delta::default()
-                        },
-                        out,
-                    );
+                    self.emit_delta(Delta { tool_calls: Some(vec![call]), ..Delta::default() }, out);
                 }
             }
             ConverseStreamOutput::ContentBlockDelta(delta) => {
@@ -84,9 +75,7 @@ impl StreamTranslator {
                     self.on_delta(delta.content_block_index(), d, out);
                 }
             }
-            ConverseStreamOutput::MessageStop(stop) => {
-                self.emit_finish(finish_reason(stop.stop_reason()), out)
-            }
+            ConverseStreamOutput::MessageStop(stop) => self.emit_finish(finish_reason(stop.stop_reason()), out),
             ConverseStreamOutput::Metadata(meta) => {
                 if let (true, Some(usage)) = (self.options.include_usage, meta.usage()) {
                     self.emit_usage(usage_from_bedrock(usage), out);
@@ -105,40 +94,19 @@ impl StreamTranslator {
                 }
                 self.last_text_block = Some(block);
                 content.push_str(text);
-                self.emit_delta(
-                    Delta {
-                        content: Some(content),
-                        ..Delta::default()
-                    },
-                    out,
-                );
+                self.emit_delta(Delta { content: Some(content), ..Delta::default() }, out);
             }
             ContentBlockDelta::ReasoningContent(ReasoningContentBlockDelta::Text(text)) => {
-                self.emit_delta(
-                    Delta {
-                        reasoning_content: Some(text.clone()),
-                        ..Delta::default()
-                    },
-                    out,
-                );
+                self.emit_delta(Delta { reasoning_content: Some(text.clone()), ..Delta::default() }, out);
             }
             ContentBlockDelta::ToolUse(tool) => {
                 let call = ToolCallDelta {
                     index: self.tool_index(block),
                     id: None,
                     kind: None,
-                    function: openai::chunk::FunctionCallDelta {
-                        name: None,
-                        arguments: tool.input().to_owned(),
-                    },
+                    function: openai::chunk::FunctionCallDelta { name: None, arguments: tool.input().to_owned() },
                 };
-                self.emit_delta(
-                    Delta {
-                        tool_calls: Some(vec![call]),
-                        ..Delta::default()
-                    },
-                    out,
-                );
+                self.emit_delta(Delta { tool_calls: Some(vec![call]), ..Delta::default() }, out);
             }
             _ => {}
         }
@@ -167,22 +135,10 @@ impl StreamTranslator {
         };
         let message = &choice.message;
         if let Some(reasoning) = message.reasoning_content.clone() {
-            self.emit_delta(
-                Delta {
-                    reasoning_content: Some(reasoning),
-                    ..Delta::default()
-                },
-                out,
-            );
+            self.emit_delta(Delta { reasoning_content: Some(reasoning), ..Delta::default() }, out);
         }
         if let Some(content) = message.content.clone().filter(|c| !c.is_empty()) {
-            self.emit_delta(
-                Delta {
-                    content: Some(content),
-                    ..Delta::default()
-                },
-                out,
-            );
+            self.emit_delta(Delta { content: Some(content), ..Delta::default() }, out);
         }
         for (index, call) in message.tool_calls.iter().flatten().enumerate() {
             let call = ToolCallDelta {
@@ -194,13 +150,7 @@ impl StreamTranslator {
                     arguments: call.function.arguments.clone(),
                 },
             };
-            self.emit_delta(
-                Delta {
-                    tool_calls: Some(vec![call]),
-                    ..Delta::default()
-                },
-                out,
-            );
+            self.emit_delta(Delta { tool_calls: Some(vec![call]), ..Delta::default() }, out);
         }
         self.emit_finish(choice.finish_reason, out);
         if self.options.include_usage {
@@ -221,11 +171,7 @@ impl StreamTranslator {
     fn ensure_role(&mut self, out: &mut Vec<u8>) {
         if !self.role_sent {
             self.role_sent = true;
-            let delta = Delta {
-                role: Some("assistant"),
-                content: Some(String::new()),
-                ..Delta::default()
-            };
+            let delta = Delta { role: Some("assistant"), content: Some(String::new()), ..Delta::default() };
             self.write_chunk(vec![choice(delta, None)], None, out);
         }
     }
@@ -261,12 +207,7 @@ impl StreamTranslator {
 }
 
 fn choice(delta: Delta, finish_reason: Option<FinishReason>) -> ChunkChoice {
-    ChunkChoice {
-        index: 0,
-        delta,
-        finish_reason,
-        logprobs: None,
-    }
+    ChunkChoice { index: 0, delta, finish_reason, logprobs: None }
 }
 
 /// Writes `data: <json>\n\n`. Serialising our own types cannot fail; if it ever did, the

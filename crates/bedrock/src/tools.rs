@@ -1,8 +1,8 @@
 //! `tools` / `tool_choice` → Converse `toolConfig`.
 
 use aws_sdk_bedrockruntime::types::{
-    AnyToolChoice, AutoToolChoice, SpecificToolChoice, Tool as BedrockTool,
-    ToolChoice as BedrockToolChoice, ToolConfiguration, ToolInputSchema, ToolSpecification,
+    AnyToolChoice, AutoToolChoice, SpecificToolChoice, Tool as BedrockTool, ToolChoice as BedrockToolChoice,
+    ToolConfiguration, ToolInputSchema, ToolSpecification,
 };
 use openai::{Tool, ToolChoice};
 use serde_json::json;
@@ -22,16 +22,9 @@ pub struct ToolRequest<'a> {
 
 /// Builds the toolConfig, or `None` when no tool is offered and history needs none.
 pub fn tool_config(request: &ToolRequest<'_>) -> Result<Option<ToolConfiguration>, TranslateError> {
-    let offered = if matches!(request.choice, Some(ToolChoice::None)) {
-        &[][..]
-    } else {
-        request.tools
-    };
+    let offered = if matches!(request.choice, Some(ToolChoice::None)) { &[][..] } else { request.tools };
     if !offered.is_empty() && !request.capabilities.tool_use {
-        return Err(TranslateError::new(
-            "this model does not support tools",
-            "tools",
-        ));
+        return Err(TranslateError::new("this model does not support tools", "tools"));
     }
     let mut specs = Vec::with_capacity(offered.len() + request.history_tool_names.len());
     for (i, tool) in offered.iter().enumerate() {
@@ -52,26 +45,15 @@ pub fn tool_config(request: &ToolRequest<'_>) -> Result<Option<ToolConfiguration
     } else {
         None
     };
-    Ok(Some(
-        ToolConfiguration::builder()
-            .set_tools(Some(specs))
-            .set_tool_choice(choice)
-            .build()?,
-    ))
+    Ok(Some(ToolConfiguration::builder().set_tools(Some(specs)).set_tool_choice(choice).build()?))
 }
 
 fn tool_spec(tool: &Tool, index: usize) -> Result<BedrockTool, TranslateError> {
     if tool.kind != "function" {
-        return Err(TranslateError::new(
-            "only `function` tools are supported",
-            format!("tools[{index}].type"),
-        ));
+        return Err(TranslateError::new("only `function` tools are supported", format!("tools[{index}].type")));
     }
     let function = &tool.function;
-    let schema = function
-        .parameters
-        .clone()
-        .unwrap_or_else(empty_object_schema);
+    let schema = function.parameters.clone().unwrap_or_else(empty_object_schema);
     if !schema.is_object() {
         return Err(TranslateError::new(
             "function parameters must be a JSON Schema object",
@@ -79,10 +61,7 @@ fn tool_spec(tool: &Tool, index: usize) -> Result<BedrockTool, TranslateError> {
         ));
     }
     // Bedrock rejects an empty description (Cline sends them); OpenAI allows it.
-    let description = function
-        .description
-        .as_deref()
-        .filter(|d| !d.trim().is_empty());
+    let description = function.description.as_deref().filter(|d| !d.trim().is_empty());
     Ok(BedrockTool::ToolSpec(
         ToolSpecification::builder()
             .name(&function.name)
@@ -105,27 +84,17 @@ fn empty_object_schema() -> serde_json::Value {
     json!({"type": "object", "properties": {}})
 }
 
-fn tool_choice(
-    choice: Option<&ToolChoice>,
-    offered: &[Tool],
-) -> Result<Option<BedrockToolChoice>, TranslateError> {
+fn tool_choice(choice: Option<&ToolChoice>, offered: &[Tool]) -> Result<Option<BedrockToolChoice>, TranslateError> {
     Ok(match choice {
         None | Some(ToolChoice::Auto | ToolChoice::None) => {
             Some(BedrockToolChoice::Auto(AutoToolChoice::builder().build()))
         }
-        Some(ToolChoice::Required) => {
-            Some(BedrockToolChoice::Any(AnyToolChoice::builder().build()))
-        }
+        Some(ToolChoice::Required) => Some(BedrockToolChoice::Any(AnyToolChoice::builder().build())),
         Some(ToolChoice::Function(name)) => {
             if !offered.iter().any(|t| &t.function.name == name) {
-                return Err(TranslateError::new(
-                    "tool_choice names a function that is not in `tools`",
-                    "tool_choice",
-                ));
+                return Err(TranslateError::new("tool_choice names a function that is not in `tools`", "tool_choice"));
             }
-            Some(BedrockToolChoice::Tool(
-                SpecificToolChoice::builder().name(name).build()?,
-            ))
+            Some(BedrockToolChoice::Tool(SpecificToolChoice::builder().name(name).build()?))
         }
     })
 }
@@ -139,17 +108,8 @@ mod tests {
         serde_json::from_value(value).unwrap()
     }
 
-    fn request<'a>(
-        tools: &'a [Tool],
-        choice: Option<&'a ToolChoice>,
-        caps: &'a Capabilities,
-    ) -> ToolRequest<'a> {
-        ToolRequest {
-            tools,
-            choice,
-            history_tool_names: &[],
-            capabilities: caps,
-        }
+    fn request<'a>(tools: &'a [Tool], choice: Option<&'a ToolChoice>, caps: &'a Capabilities) -> ToolRequest<'a> {
+        ToolRequest { tools, choice, history_tool_names: &[], capabilities: caps }
     }
 
     fn spec(config: &ToolConfiguration, i: usize) -> &ToolSpecification {
@@ -159,60 +119,35 @@ mod tests {
     #[test]
     fn optional_description_and_parameters() {
         let caps = capabilities_for("anthropic.claude-3-haiku-20240307-v1:0", None);
-        let t = tools(
-            json!([{"type":"function","function":{"name":"a","description":""}},
-                             {"type":"function","function":{"name":"b","description":"does b","parameters":{"type":"object"}}}]),
-        );
+        let t = tools(json!([{"type":"function","function":{"name":"a","description":""}},
+                             {"type":"function","function":{"name":"b","description":"does b","parameters":{"type":"object"}}}]));
         let config = tool_config(&request(&t, None, &caps)).unwrap().unwrap();
         assert_eq!(spec(&config, 0).description(), None);
         assert_eq!(spec(&config, 1).description(), Some("does b"));
-        let ToolInputSchema::Json(schema) = spec(&config, 0).input_schema().unwrap() else {
-            panic!()
-        };
+        let ToolInputSchema::Json(schema) = spec(&config, 0).input_schema().unwrap() else { panic!() };
         assert_eq!(crate::document::to_value(schema), empty_object_schema());
-        assert!(matches!(
-            config.tool_choice(),
-            Some(BedrockToolChoice::Auto(_))
-        ));
+        assert!(matches!(config.tool_choice(), Some(BedrockToolChoice::Auto(_))));
     }
 
     #[test]
     fn choices_map() {
         let caps = capabilities_for("anthropic.claude-3-haiku-20240307-v1:0", None);
         let t = tools(json!([{"type":"function","function":{"name":"f"}}]));
-        let required = tool_config(&request(&t, Some(&ToolChoice::Required), &caps))
-            .unwrap()
-            .unwrap();
-        assert!(matches!(
-            required.tool_choice(),
-            Some(BedrockToolChoice::Any(_))
-        ));
+        let required = tool_config(&request(&t, Some(&ToolChoice::Required), &caps)).unwrap().unwrap();
+        assert!(matches!(required.tool_choice(), Some(BedrockToolChoice::Any(_))));
         let named = ToolChoice::Function("f".into());
-        let forced = tool_config(&request(&t, Some(&named), &caps))
-            .unwrap()
-            .unwrap();
-        let Some(BedrockToolChoice::Tool(specific)) = forced.tool_choice() else {
-            panic!()
-        };
+        let forced = tool_config(&request(&t, Some(&named), &caps)).unwrap().unwrap();
+        let Some(BedrockToolChoice::Tool(specific)) = forced.tool_choice() else { panic!() };
         assert_eq!(specific.name(), "f");
         let unknown = ToolChoice::Function("g".into());
-        assert_eq!(
-            tool_config(&request(&t, Some(&unknown), &caps))
-                .unwrap_err()
-                .param
-                .as_deref(),
-            Some("tool_choice")
-        );
+        assert_eq!(tool_config(&request(&t, Some(&unknown), &caps)).unwrap_err().param.as_deref(), Some("tool_choice"));
     }
 
     #[test]
     fn none_offers_no_tools_but_keeps_history_tools() {
         let caps = capabilities_for("anthropic.claude-3-haiku-20240307-v1:0", None);
         let t = tools(json!([{"type":"function","function":{"name":"f"}}]));
-        assert_eq!(
-            tool_config(&request(&t, Some(&ToolChoice::None), &caps)).unwrap(),
-            None
-        );
+        assert_eq!(tool_config(&request(&t, Some(&ToolChoice::None), &caps)).unwrap(), None);
         let history = vec!["f".to_owned()];
         let req = ToolRequest {
             tools: &t,
@@ -230,20 +165,11 @@ mod tests {
         let t = tools(json!([{"type":"function","function":{"name":"f"}}]));
         let llama = capabilities_for("us.meta.llama3-1-70b-instruct-v1:0", None);
         assert_eq!(
-            tool_config(&request(&t, Some(&ToolChoice::Required), &llama))
-                .unwrap()
-                .unwrap()
-                .tool_choice(),
+            tool_config(&request(&t, Some(&ToolChoice::Required), &llama)).unwrap().unwrap().tool_choice(),
             None
         );
         let titan = capabilities_for("amazon.titan-text-express-v1", None);
-        assert_eq!(
-            tool_config(&request(&t, None, &titan))
-                .unwrap_err()
-                .param
-                .as_deref(),
-            Some("tools")
-        );
+        assert_eq!(tool_config(&request(&t, None, &titan)).unwrap_err().param.as_deref(), Some("tools"));
     }
 
     #[test]
@@ -251,10 +177,7 @@ mod tests {
         let caps = capabilities_for("x", None);
         let t = tools(json!([{"type":"function","function":{"name":"f","parameters":"nope"}}]));
         assert_eq!(
-            tool_config(&request(&t, None, &caps))
-                .unwrap_err()
-                .param
-                .as_deref(),
+            tool_config(&request(&t, None, &caps)).unwrap_err().param.as_deref(),
             Some("tools[0].function.parameters")
         );
     }

@@ -25,18 +25,8 @@ pub enum UpstreamErrorKind {
     Response,
 }
 
-const fn class(
-    status: u16,
-    openai_type: &'static str,
-    code: &'static str,
-    retryable: bool,
-) -> UpstreamClass {
-    UpstreamClass {
-        status,
-        openai_type,
-        code,
-        retryable,
-    }
+const fn class(status: u16, openai_type: &'static str, code: &'static str, retryable: bool) -> UpstreamClass {
+    UpstreamClass { status, openai_type, code, retryable }
 }
 
 /// Status and type for an upstream failure. `code` is the AWS error code when there is one.
@@ -54,15 +44,11 @@ fn classify_code(code: &str) -> UpstreamClass {
     let code = code.strip_suffix("Exception").unwrap_or(code);
     match code.to_ascii_lowercase().as_str() {
         "validation" => class(400, "invalid_request_error", "validation_error", false),
-        "accessdenied"
-        | "unrecognizedclient"
-        | "invalidsignature"
-        | "expiredtoken"
-        | "missingauthenticationtoken" => class(403, "permission_error", "access_denied", false),
-        "resourcenotfound" => class(404, "not_found_error", "model_not_found", false),
-        "throttling" | "toomanyrequests" => {
-            class(429, "rate_limit_error", "rate_limit_exceeded", true)
+        "accessdenied" | "unrecognizedclient" | "invalidsignature" | "expiredtoken" | "missingauthenticationtoken" => {
+            class(403, "permission_error", "access_denied", false)
         }
+        "resourcenotfound" => class(404, "not_found_error", "model_not_found", false),
+        "throttling" | "toomanyrequests" => class(429, "rate_limit_error", "rate_limit_exceeded", true),
         "servicequotaexceeded" => class(429, "rate_limit_error", "quota_exceeded", true),
         "modelnotready" => class(503, "api_error", "model_not_ready", true),
         "serviceunavailable" => class(503, "api_error", "service_unavailable", true),
@@ -104,20 +90,9 @@ mod tests {
 
     #[test]
     fn transport_failures() {
-        assert_eq!(
-            classify_upstream(UpstreamErrorKind::Timeout, None).status,
-            504
-        );
-        assert_eq!(
-            classify_upstream(UpstreamErrorKind::Dispatch, None).status,
-            502
-        );
-        assert_eq!(
-            classify_upstream(UpstreamErrorKind::Response, None).status,
-            502
-        );
-        assert!(
-            classify_upstream(UpstreamErrorKind::Service, Some("ThrottlingException")).retryable
-        );
+        assert_eq!(classify_upstream(UpstreamErrorKind::Timeout, None).status, 504);
+        assert_eq!(classify_upstream(UpstreamErrorKind::Dispatch, None).status, 502);
+        assert_eq!(classify_upstream(UpstreamErrorKind::Response, None).status, 502);
+        assert!(classify_upstream(UpstreamErrorKind::Service, Some("ThrottlingException")).retryable);
     }
 }

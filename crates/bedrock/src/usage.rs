@@ -18,10 +18,8 @@ pub fn usage_from_bedrock(usage: &TokenUsage) -> Usage {
         prompt_tokens,
         completion_tokens,
         total_tokens: prompt_tokens + completion_tokens,
-        prompt_tokens_details: (cache_read > 0 || cache_write > 0).then_some(PromptTokensDetails {
-            cached_tokens: cache_read,
-            cache_creation_tokens: cache_write,
-        }),
+        prompt_tokens_details: (cache_read > 0 || cache_write > 0)
+            .then_some(PromptTokensDetails { cached_tokens: cache_read, cache_creation_tokens: cache_write }),
         completion_tokens_details: None,
     }
 }
@@ -41,31 +39,16 @@ mod tests {
             .build()
             .unwrap();
         let usage = usage_from_bedrock(&usage);
-        assert_eq!(
-            (
-                usage.prompt_tokens,
-                usage.completion_tokens,
-                usage.total_tokens
-            ),
-            (40, 5, 45)
-        );
+        assert_eq!((usage.prompt_tokens, usage.completion_tokens, usage.total_tokens), (40, 5, 45));
         assert_eq!(
             usage.prompt_tokens_details,
-            Some(PromptTokensDetails {
-                cached_tokens: 20,
-                cache_creation_tokens: 10
-            })
+            Some(PromptTokensDetails { cached_tokens: 20, cache_creation_tokens: 10 })
         );
     }
 
     #[test]
     fn no_details_without_cache() {
-        let usage = TokenUsage::builder()
-            .input_tokens(1)
-            .output_tokens(2)
-            .total_tokens(3)
-            .build()
-            .unwrap();
+        let usage = TokenUsage::builder().input_tokens(1).output_tokens(2).total_tokens(3).build().unwrap();
         assert_eq!(usage_from_bedrock(&usage).prompt_tokens_details, None);
     }
 }

@@ -11,25 +11,15 @@ use crate::state::AppState;
 /// The key a client presented: `Authorization: Bearer <key>` (scheme in any case), or the
 /// `x-api-key` / `api-key` headers some clients send.
 pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
-    if let Some(value) = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
+    if let Some(value) = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let (scheme, key) = value.trim().split_once(' ')?;
         return scheme.eq_ignore_ascii_case("bearer").then(|| key.trim());
     }
-    ["x-api-key", "api-key"]
-        .iter()
-        .find_map(|name| headers.get(*name)?.to_str().ok())
-        .map(str::trim)
+    ["x-api-key", "api-key"].iter().find_map(|name| headers.get(*name)?.to_str().ok()).map(str::trim)
 }
 
 /// Rejects requests without a valid key with 401 in the OpenAI error shape.
-pub async fn require_api_key(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn require_api_key(State(state): State<AppState>, request: Request, next: Next) -> Response {
     match presented_key(request.headers()) {
         Some(key) if state.keys.verify(key) => next.run(request).await,
         _ => ApiError::Unauthorized.into_response(),
@@ -49,14 +39,8 @@ mod tests {
 
     #[test]
     fn accepted_header_forms() {
-        assert_eq!(
-            presented_key(&headers("authorization", "Bearer k1")),
-            Some("k1")
-        );
-        assert_eq!(
-            presented_key(&headers("authorization", "bearer  k1 ")),
-            Some("k1")
-        );
+        assert_eq!(presented_key(&headers("authorization", "Bearer k1")), Some("k1"));
+        assert_eq!(presented_key(&headers("authorization", "bearer  k1 ")), Some("k1"));
         assert_eq!(presented_key(&headers("x-api-key", "k2")), Some("k2"));
         assert_eq!(presented_key(&headers("api-key", "k3")), Some("k3"));
         assert_eq!(presented_key(&headers("authorization", "Basic abc")), None);

@@ -19,12 +19,7 @@ pub struct Config {
     pub port: u16,
 
     /// API keys clients must present, comma-separated.
-    #[arg(
-        long = "api-key",
-        env = "API_KEY",
-        hide_env_values = true,
-        value_delimiter = ','
-    )]
+    #[arg(long = "api-key", env = "API_KEY", hide_env_values = true, value_delimiter = ',')]
     pub api_keys: Vec<String>,
 
     /// Secrets Manager secret (name or ARN) whose JSON has `api_key` (string, may be
@@ -41,19 +36,11 @@ pub struct Config {
     pub api_route_prefix: String,
 
     /// Model used when a request names none or names an OpenAI `gpt-*` model.
-    #[arg(
-        long,
-        env = "DEFAULT_MODEL",
-        default_value = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
-    )]
+    #[arg(long, env = "DEFAULT_MODEL", default_value = "global.anthropic.claude-sonnet-4-5-20250929-v1:0")]
     pub default_model: String,
 
     /// Embedding model used for OpenAI `text-embedding-*` names.
-    #[arg(
-        long,
-        env = "DEFAULT_EMBEDDING_MODEL",
-        default_value = "cohere.embed-multilingual-v3"
-    )]
+    #[arg(long, env = "DEFAULT_EMBEDDING_MODEL", default_value = "cohere.embed-multilingual-v3")]
     pub default_embedding_model: String,
 
     /// List system-defined cross-region inference profiles (us., eu., apac., global.) as models.
@@ -75,12 +62,7 @@ pub struct Config {
 
     /// CORS origins allowed to call the API, comma-separated; `*` allows any origin
     /// (without credentials), as the reference does.
-    #[arg(
-        long,
-        env = "ALLOWED_ORIGINS",
-        default_value = "*",
-        value_delimiter = ','
-    )]
+    #[arg(long, env = "ALLOWED_ORIGINS", default_value = "*", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
     /// AWS region of the Bedrock clients; the SDK's region chain when unset (then us-west-2).
@@ -136,47 +118,28 @@ impl Config {
     pub fn validated(mut self) -> Result<Self, ConfigError> {
         self.api_route_prefix = normalise_prefix(&self.api_route_prefix)?;
         self.api_keys.retain(|k| !k.trim().is_empty());
-        self.api_keys
-            .iter_mut()
-            .for_each(|k| *k = k.trim().to_owned());
-        self.allowed_origins = self
-            .allowed_origins
-            .iter()
-            .map(|o| o.trim().to_owned())
-            .filter(|o| !o.is_empty())
-            .collect();
+        self.api_keys.iter_mut().for_each(|k| *k = k.trim().to_owned());
+        self.allowed_origins =
+            self.allowed_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect();
         if self.allowed_origins.is_empty() {
-            return Err(ConfigError(
-                "ALLOWED_ORIGINS is empty; use * to allow any origin".into(),
-            ));
+            return Err(ConfigError("ALLOWED_ORIGINS is empty; use * to allow any origin".into()));
         }
         if self.allowed_origins.len() > 1 && self.allowed_origins.iter().any(|o| o == "*") {
-            return Err(ConfigError(
-                "ALLOWED_ORIGINS mixes * with specific origins".into(),
-            ));
+            return Err(ConfigError("ALLOWED_ORIGINS mixes * with specific origins".into()));
         }
-        if let Some(bad) = self
-            .allowed_origins
-            .iter()
-            .find(|o| *o != "*" && http::HeaderValue::from_str(o).is_err())
-        {
-            return Err(ConfigError(format!(
-                "ALLOWED_ORIGINS contains an invalid origin `{bad}`"
-            )));
+        if let Some(bad) = self.allowed_origins.iter().find(|o| *o != "*" && http::HeaderValue::from_str(o).is_err()) {
+            return Err(ConfigError(format!("ALLOWED_ORIGINS contains an invalid origin `{bad}`")));
         }
         if self.default_model.trim().is_empty() {
             return Err(ConfigError("DEFAULT_MODEL is empty".into()));
         }
-        if self.models_refresh_seconds == 0
-            || self.stream_keepalive_seconds == 0
-            || self.bedrock_timeout_seconds == 0
-        {
-            return Err(ConfigError("MODELS_REFRESH_SECONDS, STREAM_KEEPALIVE_SECONDS and BEDROCK_TIMEOUT_SECONDS must be positive".into()));
+        if self.models_refresh_seconds == 0 || self.stream_keepalive_seconds == 0 || self.bedrock_timeout_seconds == 0 {
+            return Err(ConfigError(
+                "MODELS_REFRESH_SECONDS, STREAM_KEEPALIVE_SECONDS and BEDROCK_TIMEOUT_SECONDS must be positive".into(),
+            ));
         }
         if self.max_request_body_bytes < 1024 {
-            return Err(ConfigError(
-                "MAX_REQUEST_BODY_BYTES must be at least 1024".into(),
-            ));
+            return Err(ConfigError("MAX_REQUEST_BODY_BYTES must be at least 1024".into()));
         }
         Ok(self)
     }
@@ -195,23 +158,17 @@ impl Config {
 
     /// Whether any source of API keys is configured.
     pub fn has_key_source(&self) -> bool {
-        !self.api_keys.is_empty()
-            || self.api_key_secret_arn.is_some()
-            || self.api_key_param_name.is_some()
+        !self.api_keys.is_empty() || self.api_key_secret_arn.is_some() || self.api_key_param_name.is_some()
     }
 }
 
 fn normalise_prefix(prefix: &str) -> Result<String, ConfigError> {
     let trimmed = prefix.trim().trim_end_matches('/');
     if trimmed.is_empty() {
-        return Err(ConfigError(
-            "API_ROUTE_PREFIX must not be empty or `/`".into(),
-        ));
+        return Err(ConfigError("API_ROUTE_PREFIX must not be empty or `/`".into()));
     }
     if !trimmed.starts_with('/') || trimmed.contains(['?', '#', '{', '}', '*', ' ']) {
-        return Err(ConfigError(format!(
-            "API_ROUTE_PREFIX `{prefix}` must be a path such as /api/v1"
-        )));
+        return Err(ConfigError(format!("API_ROUTE_PREFIX `{prefix}` must be a path such as /api/v1")));
     }
     Ok(trimmed.to_owned())
 }
@@ -223,10 +180,7 @@ mod tests {
     fn parse(args: &[&str]) -> Result<Config, String> {
         let mut argv = vec!["bedrock-gateway"];
         argv.extend_from_slice(args);
-        Config::try_parse_from(argv)
-            .map_err(|e| e.to_string())?
-            .validated()
-            .map_err(|e| e.to_string())
+        Config::try_parse_from(argv).map_err(|e| e.to_string())?.validated().map_err(|e| e.to_string())
     }
 
     #[test]
@@ -239,10 +193,7 @@ mod tests {
         assert!(!config.enable_prompt_caching);
         assert!(!config.debug);
         assert_eq!(config.allowed_origins, vec!["*"]);
-        assert_eq!(
-            config.default_embedding_model,
-            "cohere.embed-multilingual-v3"
-        );
+        assert_eq!(config.default_embedding_model, "cohere.embed-multilingual-v3");
     }
 
     #[test]
@@ -253,25 +204,14 @@ mod tests {
 
     #[test]
     fn switches_accept_common_spellings() {
-        assert!(
-            !parse(&["--enable-cross-region-inference", "False"])
-                .unwrap()
-                .enable_cross_region_inference
-        );
+        assert!(!parse(&["--enable-cross-region-inference", "False"]).unwrap().enable_cross_region_inference);
         assert!(parse(&["--debug"]).unwrap().debug);
-        assert!(parse(&["--enable-prompt-caching", "maybe"])
-            .unwrap_err()
-            .contains("expected true or false"));
+        assert!(parse(&["--enable-prompt-caching", "maybe"]).unwrap_err().contains("expected true or false"));
     }
 
     #[test]
     fn prefix_is_normalised_and_checked() {
-        assert_eq!(
-            parse(&["--api-route-prefix", "/v1/"])
-                .unwrap()
-                .api_route_prefix,
-            "/v1"
-        );
+        assert_eq!(parse(&["--api-route-prefix", "/v1/"]).unwrap().api_route_prefix, "/v1");
         assert!(parse(&["--api-route-prefix", "api"]).is_err());
         assert!(parse(&["--api-route-prefix", "/"]).is_err());
     }

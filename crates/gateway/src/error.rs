@@ -52,79 +52,71 @@ impl ApiError {
             Self::ModelNotFound { .. } | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Upstream(e) => {
-                StatusCode::from_u16(e.class.status).unwrap_or(StatusCode::BAD_GATEWAY)
-            }
+            Self::Upstream(e) => StatusCode::from_u16(e.class.status).unwrap_or(StatusCode::BAD_GATEWAY),
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// The OpenAI error envelope for this error.
     pub fn body(&self) -> ErrorBody {
-        let (message, kind, param, code) = match self {
-            Self::BadBody(e) => (
-                e.message.clone(),
-                "invalid_request_error",
-                e.param.clone(),
-                None,
-            ),
-            Self::Translate(e) => (
-                e.message.clone(),
-                "invalid_request_error",
-                e.param.clone(),
-                None,
-            ),
-            Self::Unauthorized => (
-                "Incorrect or missing API key. Send it as `Authorization: Bearer <key>`."
-                    .to_owned(),
-                "invalid_request_error",
-                None,
-                Some("invalid_api_key"),
-            ),
-            Self::ModelNotFound { model } => (
-                format!("The model `{model}` does not exist or you do not have access to it."),
-                "invalid_request_error",
-                Some("model".to_owned()),
-                Some("model_not_found"),
-            ),
-            Self::RouteNotFound => (
-                "Unknown request URL.".to_owned(),
-                "invalid_request_error",
-                None,
-                Some("unknown_url"),
-            ),
-            Self::MethodNotAllowed => (
-                "Method not allowed for this URL.".to_owned(),
-                "invalid_request_error",
-                None,
-                Some("method_not_allowed"),
-            ),
-            Self::PayloadTooLarge { limit } => (
-                format!("The request body is larger than the limit of {limit} bytes."),
-                "invalid_request_error",
-                None,
-                Some("request_too_large"),
-            ),
-            Self::Upstream(e) => (
-                e.message.clone(),
-                e.class.openai_type,
-                None,
-                Some(e.class.code),
-            ),
-            Self::Internal(_) => (
-                "The server had an error while processing your request.".to_owned(),
-                "api_error",
-                None,
-                None,
-            ),
-        };
         ErrorBody {
             error: ErrorDetail {
-                message,
-                kind,
-                param,
-                code,
+                message: self.message(),
+                kind: self.openai_type(),
+                param: self.param(),
+                code: self.code(),
             },
+        }
+    }
+
+    fn openai_type(&self) -> &'static str {
+        match self {
+            Self::Upstream(e) => e.class.openai_type,
+            Self::Internal(_) => "api_error",
+            Self::BadBody(_)
+            | Self::Translate(_)
+            | Self::Unauthorized
+            | Self::ModelNotFound { .. }
+            | Self::RouteNotFound
+            | Self::MethodNotAllowed
+            | Self::PayloadTooLarge { .. } => "invalid_request_error",
+        }
+    }
+
+    fn code(&self) -> Option<&'static str> {
+        match self {
+            Self::BadBody(_) | Self::Translate(_) | Self::Internal(_) => None,
+            Self::Unauthorized => Some("invalid_api_key"),
+            Self::ModelNotFound { .. } => Some("model_not_found"),
+            Self::RouteNotFound => Some("unknown_url"),
+            Self::MethodNotAllowed => Some("method_not_allowed"),
+            Self::PayloadTooLarge { .. } => Some("request_too_large"),
+            Self::Upstream(e) => Some(e.class.code),
+        }
+    }
+
+    fn param(&self) -> Option<String> {
+        match self {
+            Self::BadBody(e) => e.param.clone(),
+            Self::Translate(e) => e.param.clone(),
+            Self::ModelNotFound { .. } => Some("model".to_owned()),
+            _ => None,
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Self::BadBody(e) => e.message.clone(),
+            Self::Translate(e) => e.message.clone(),
+            Self::Unauthorized => "Incorrect or missing API key. Send it as `Authorization: Bearer <key>`.".to_owned(),
+            Self::ModelNotFound { model } => {
+                format!("The model `{model}` does not exist or you do not have access to it.")
+            }
+            Self::RouteNotFound => "Unknown request URL.".to_owned(),
+            Self::MethodNotAllowed => "Method not allowed for this URL.".to_owned(),
+            Self::PayloadTooLarge { limit } => format!("The request body is larger than the limit of {limit} bytes."),
+            Self::Upstream(e) => e.message.clone(),
+            Self::Internal(_) => "The server had an error while processing your request.".to_owned(),
         }
     }
 }
@@ -140,20 +132,14 @@ impl IntoResponse for ApiError {
             }
             Self::Upstream(e)
                 if e.class.retryable
-                    && (status == StatusCode::TOO_MANY_REQUESTS
-                        || status == StatusCode::SERVICE_UNAVAILABLE) =>
+                    && (status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE) =>
             {
-                headers.insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from_static(RETRY_AFTER_SECONDS),
-                );
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
             }
             _ => {}
         }
         // Kept for the logging middleware, which logs each failure once.
-        response
-            .extensions_mut()
-            .insert(LoggedError(self.to_string()));
+        response.extensions_mut().insert(LoggedError(self.to_string()));
         response
     }
 }
@@ -178,31 +164,16 @@ mod tests {
     fn every_variant_has_status_and_type() {
         let cases: Vec<(ApiError, u16, &str)> = vec![
             (
-                ApiError::BadBody(ParseError {
-                    message: "m".into(),
-                    param: Some("messages".into()),
-                }),
+                ApiError::BadBody(ParseError { message: "m".into(), param: Some("messages".into()) }),
                 400,
                 "invalid_request_error",
             ),
-            (
-                ApiError::Translate(TranslateError::new("m", "n")),
-                400,
-                "invalid_request_error",
-            ),
+            (ApiError::Translate(TranslateError::new("m", "n")), 400, "invalid_request_error"),
             (ApiError::Unauthorized, 401, "invalid_request_error"),
-            (
-                ApiError::ModelNotFound { model: "x".into() },
-                404,
-                "invalid_request_error",
-            ),
+            (ApiError::ModelNotFound { model: "x".into() }, 404, "invalid_request_error"),
             (ApiError::RouteNotFound, 404, "invalid_request_error"),
             (ApiError::MethodNotAllowed, 405, "invalid_request_error"),
-            (
-                ApiError::PayloadTooLarge { limit: 1 },
-                413,
-                "invalid_request_error",
-            ),
+            (ApiError::PayloadTooLarge { limit: 1 }, 413, "invalid_request_error"),
             (upstream("ThrottlingException"), 429, "rate_limit_error"),
             (upstream("AccessDeniedException"), 403, "permission_error"),
             (ApiError::Internal("secret detail".into()), 500, "api_error"),

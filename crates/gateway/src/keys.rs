@@ -41,12 +41,7 @@ impl ApiKeys {
     /// Compares against every key without stopping early, so timing reveals nothing.
     pub fn verify(&self, presented: &str) -> bool {
         let presented = digest(presented);
-        self.digests
-            .iter()
-            .fold(subtle::Choice::from(0), |found, d| {
-                found | d.ct_eq(&presented)
-            })
-            .into()
+        self.digests.iter().fold(subtle::Choice::from(0), |found, d| found | d.ct_eq(&presented)).into()
     }
 }
 
@@ -77,28 +72,18 @@ pub async fn load_api_keys(config: &Config, sdk: &SdkConfig) -> Result<Vec<Strin
 }
 
 async fn secret_keys(sdk: &SdkConfig, name: &str) -> Result<Vec<String>, KeyError> {
-    let fail = |reason: String| KeyError::Secret {
-        name: name.to_owned(),
-        reason,
-    };
+    let fail = |reason: String| KeyError::Secret { name: name.to_owned(), reason };
     let client = aws_sdk_secretsmanager::Client::new(sdk);
-    let output = client
-        .get_secret_value()
-        .secret_id(name)
-        .send()
-        .await
-        .map_err(|e| fail(error_text(&e)))?;
-    let text = output
-        .secret_string()
-        .ok_or_else(|| fail("the secret has no SecretString".into()))?;
+    let output = client.get_secret_value().secret_id(name).send().await.map_err(|e| fail(error_text(&e)))?;
+    let text = output.secret_string().ok_or_else(|| fail("the secret has no SecretString".into()))?;
     keys_from_secret_json(text).map_err(fail)
 }
 
 /// The secret is JSON with `api_key` (a string, comma-separated for several) and/or
 /// `api_keys` (a list), as the reference's `{"api_key": "..."}` plus the multi-key form.
 pub fn keys_from_secret_json(text: &str) -> Result<Vec<String>, String> {
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|_| "the secret is not JSON with an `api_key` field".to_owned())?;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|_| "the secret is not JSON with an `api_key` field".to_owned())?;
     let mut keys = Vec::new();
     if let Some(single) = value.get("api_key").and_then(|v| v.as_str()) {
         keys.extend(split_keys(single));
@@ -113,22 +98,11 @@ pub fn keys_from_secret_json(text: &str) -> Result<Vec<String>, String> {
 }
 
 async fn parameter_keys(sdk: &SdkConfig, name: &str) -> Result<Vec<String>, KeyError> {
-    let fail = |reason: String| KeyError::Parameter {
-        name: name.to_owned(),
-        reason,
-    };
+    let fail = |reason: String| KeyError::Parameter { name: name.to_owned(), reason };
     let client = aws_sdk_ssm::Client::new(sdk);
-    let output = client
-        .get_parameter()
-        .name(name)
-        .with_decryption(true)
-        .send()
-        .await
-        .map_err(|e| fail(error_text(&e)))?;
-    let value = output
-        .parameter()
-        .and_then(|p| p.value())
-        .ok_or_else(|| fail("the parameter has no value".into()))?;
+    let output =
+        client.get_parameter().name(name).with_decryption(true).send().await.map_err(|e| fail(error_text(&e)))?;
+    let value = output.parameter().and_then(|p| p.value()).ok_or_else(|| fail("the parameter has no value".into()))?;
     let keys = split_keys(value);
     if keys.is_empty() {
         return Err(fail("the parameter is empty".into()));
@@ -137,22 +111,12 @@ async fn parameter_keys(sdk: &SdkConfig, name: &str) -> Result<Vec<String>, KeyE
 }
 
 fn split_keys(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(str::to_owned)
-        .collect()
+    text.split(',').map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned).collect()
 }
 
-fn error_text<E: aws_sdk_ssm::error::ProvideErrorMetadata, R>(
-    error: &aws_sdk_ssm::error::SdkError<E, R>,
-) -> String {
+fn error_text<E: aws_sdk_ssm::error::ProvideErrorMetadata, R>(error: &aws_sdk_ssm::error::SdkError<E, R>) -> String {
     match error.as_service_error() {
-        Some(service) => format!(
-            "{}: {}",
-            service.code().unwrap_or("error"),
-            service.message().unwrap_or("")
-        ),
+        Some(service) => format!("{}: {}", service.code().unwrap_or("error"), service.message().unwrap_or("")),
         None => format!("{error}"),
     }
 }
@@ -178,18 +142,9 @@ mod tests {
 
     #[test]
     fn secret_json_forms() {
-        assert_eq!(
-            keys_from_secret_json(r#"{"api_key":"a"}"#).unwrap(),
-            vec!["a"]
-        );
-        assert_eq!(
-            keys_from_secret_json(r#"{"api_key":"a, b"}"#).unwrap(),
-            vec!["a", "b"]
-        );
-        assert_eq!(
-            keys_from_secret_json(r#"{"api_keys":["a","b"],"api_key":"c"}"#).unwrap(),
-            vec!["c", "a", "b"]
-        );
+        assert_eq!(keys_from_secret_json(r#"{"api_key":"a"}"#).unwrap(), vec!["a"]);
+        assert_eq!(keys_from_secret_json(r#"{"api_key":"a, b"}"#).unwrap(), vec!["a", "b"]);
+        assert_eq!(keys_from_secret_json(r#"{"api_keys":["a","b"],"api_key":"c"}"#).unwrap(), vec!["c", "a", "b"]);
         assert!(keys_from_secret_json(r#"{"other":"x"}"#).is_err());
         assert!(keys_from_secret_json("plain").is_err());
     }

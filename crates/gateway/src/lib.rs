@@ -20,9 +20,7 @@ use axum::routing::{get, post};
 use axum::{middleware, Router};
 use rand::RngCore;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 
 use crate::state::AppState;
 
@@ -33,10 +31,7 @@ pub fn router(state: AppState) -> Router {
         .route("/models/{*id}", get(routes::models::get_model))
         .route("/chat/completions", post(routes::chat::chat_completions))
         .method_not_allowed_fallback(routes::method_not_allowed)
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_api_key,
-        ));
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_api_key));
     let prefix = state.config.api_route_prefix.clone();
     let mut app = Router::new().route("/health", get(routes::health::health));
     // Clients such as NextChat append `/v1/...` to whatever base URL they are given.
@@ -78,10 +73,7 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
     if origins.iter().any(|o| o == "*") {
         layer.allow_origin(Any).allow_headers(Any)
     } else {
-        let list: Vec<HeaderValue> = origins
-            .iter()
-            .filter_map(|o| HeaderValue::from_str(o).ok())
-            .collect();
+        let list: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
         layer
             .allow_origin(AllowOrigin::list(list))
             .allow_headers(tower_http::cors::AllowHeaders::mirror_request())

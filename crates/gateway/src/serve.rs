@@ -20,10 +20,7 @@ pub enum StartError {
     #[error("could not start the Bedrock emulator: {0}")]
     Emulator(std::io::Error),
     #[error("could not listen on {addr}: {source}")]
-    Listen {
-        addr: String,
-        source: std::io::Error,
-    },
+    Listen { addr: String, source: std::io::Error },
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -39,11 +36,7 @@ pub struct Started {
 /// Builds the state: the emulator if asked, the SDK clients, the keys and the catalogue.
 pub async fn build_state(config: Config) -> Result<Started, StartError> {
     let emulator = match config.emulator {
-        true => Some(
-            emulator::spawn(emulator::EmulatorConfig::default())
-                .await
-                .map_err(StartError::Emulator)?,
-        ),
+        true => Some(emulator::spawn(emulator::EmulatorConfig::default()).await.map_err(StartError::Emulator)?),
         false => None,
     };
     let emulator_url = emulator.as_ref().map(emulator::RunningEmulator::base_url);
@@ -53,10 +46,7 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
         (vec![key.clone()], Some(key))
     } else if emulator.is_some() {
         // Keys live in the real account even when Bedrock is emulated.
-        (
-            load_api_keys(&config, &load_sdk_config(&config, None).await).await?,
-            None,
-        )
+        (load_api_keys(&config, &load_sdk_config(&config, None).await).await?, None)
     } else {
         (load_api_keys(&config, &sdk).await?, None)
     };
@@ -66,17 +56,8 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
         application_profiles: config.enable_application_inference_profiles,
     };
     let catalog = Arc::new(Catalog::new(bedrock.clone(), discovery));
-    let state = AppState {
-        config: Arc::new(config),
-        bedrock,
-        catalog,
-        keys: Arc::new(ApiKeys::new(keys)),
-    };
-    Ok(Started {
-        state,
-        generated_key,
-        emulator,
-    })
+    let state = AppState { config: Arc::new(config), bedrock, catalog, keys: Arc::new(ApiKeys::new(keys)) };
+    Ok(Started { state, generated_key, emulator })
 }
 
 fn generate_key() -> String {
@@ -89,17 +70,11 @@ fn generate_key() -> String {
 /// Serves until SIGINT or SIGTERM.
 pub async fn run(config: Config) -> Result<(), StartError> {
     let addr = std::net::SocketAddr::new(config.host, config.port);
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|source| StartError::Listen {
-            addr: addr.to_string(),
-            source,
-        })?;
+    let listener =
+        TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr: addr.to_string(), source })?;
     let started = build_state(config).await?;
     let state = started.state.clone();
-    let refresher = state
-        .catalog
-        .spawn_refresher(state.config.models_refresh_interval());
+    let refresher = state.catalog.spawn_refresher(state.config.models_refresh_interval());
     let local = listener.local_addr().map_err(StartError::Serve)?;
     announce(&local, &started);
     axum::serve(listener, crate::router(state))
@@ -117,15 +92,9 @@ pub async fn run(config: Config) -> Result<(), StartError> {
 fn announce(local: &std::net::SocketAddr, started: &Started) {
     let base = format!("http://{local}{}", started.state.config.api_route_prefix);
     let mut out = std::io::stdout().lock();
-    let mut lines = vec![
-        format!("bedrock-gateway listening on http://{local}"),
-        format!("  OpenAI base URL: {base}"),
-    ];
+    let mut lines = vec![format!("bedrock-gateway listening on http://{local}"), format!("  OpenAI base URL: {base}")];
     if let Some(emulator) = &started.emulator {
-        lines.push(format!(
-            "  Bedrock: built-in emulator at {}",
-            emulator.base_url()
-        ));
+        lines.push(format!("  Bedrock: built-in emulator at {}", emulator.base_url()));
     }
     if let Some(key) = &started.generated_key {
         lines.push(format!("  API key (generated for this run): {key}"));

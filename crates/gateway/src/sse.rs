@@ -43,8 +43,7 @@ impl Pump {
                 }
                 Ok(Err(error)) => {
                     tracing::warn!(code = error.class.code, "Bedrock stream failed mid-way");
-                    self.translator
-                        .on_error(&ApiError::Upstream(error).body(), &mut out);
+                    self.translator.on_error(&ApiError::Upstream(error).body(), &mut out);
                     self.done = true;
                 }
             }
@@ -64,17 +63,9 @@ pub fn stream_response(
     keepalive: Duration,
     debug: bool,
 ) -> Response {
-    let pump = Pump {
-        upstream,
-        translator,
-        keepalive,
-        debug,
-        done: false,
-    };
+    let pump = Pump { upstream, translator, keepalive, debug, done: false };
     let body = futures::stream::unfold(pump, |mut pump| async move {
-        pump.next_bytes()
-            .await
-            .map(|bytes| (Ok::<_, Infallible>(bytes), pump))
+        pump.next_bytes().await.map(|bytes| (Ok::<_, Infallible>(bytes), pump))
     });
     sse_response(Body::from_stream(body))
 }
@@ -84,10 +75,7 @@ pub fn sse_response(body: Body) -> Response {
     let mut response = Response::new(body);
     *response.status_mut() = StatusCode::OK;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream; charset=utf-8"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream; charset=utf-8"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     response

@@ -40,11 +40,7 @@ pub async fn load_sdk_config(config: &Config, emulator_url: Option<&str>) -> Sdk
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
         .timeout_config(timeouts)
-        .stalled_stream_protection(
-            StalledStreamProtectionConfig::enabled()
-                .grace_period(STALLED_STREAM_GRACE)
-                .build(),
-        );
+        .stalled_stream_protection(StalledStreamProtectionConfig::enabled().grace_period(STALLED_STREAM_GRACE).build());
     if let Some(url) = emulator_url {
         let credentials = aws_sdk_bedrockruntime::config::Credentials::new(
             EMULATOR_ACCESS_KEY,
@@ -53,10 +49,7 @@ pub async fn load_sdk_config(config: &Config, emulator_url: Option<&str>) -> Sdk
             None,
             "bedrock-emulator",
         );
-        loader = loader
-            .endpoint_url(url)
-            .credentials_provider(credentials)
-            .region(Region::new("us-east-1"));
+        loader = loader.endpoint_url(url).credentials_provider(credentials).region(Region::new("us-east-1"));
     }
     loader.load().await
 }
@@ -70,19 +63,13 @@ pub struct Bedrock {
 
 impl Bedrock {
     pub fn new(sdk: &SdkConfig) -> Self {
-        Self {
-            runtime: aws_sdk_bedrockruntime::Client::new(sdk),
-            control: aws_sdk_bedrock::Client::new(sdk),
-        }
+        Self { runtime: aws_sdk_bedrockruntime::Client::new(sdk), control: aws_sdk_bedrock::Client::new(sdk) }
     }
 
     /// Converse (non-streaming).
     pub async fn converse(&self, parts: ConverseParts) -> Result<ConverseResult, UpstreamError> {
         let builder = self.runtime.converse();
-        let output = apply_parts!(builder, parts)
-            .send()
-            .await
-            .map_err(|e| classify_sdk_error(&e))?;
+        let output = apply_parts!(builder, parts).send().await.map_err(|e| classify_sdk_error(&e))?;
         Ok(ConverseResult {
             message: output.output.and_then(|o| o.as_message().ok().cloned()),
             stop_reason: output.stop_reason,
@@ -92,18 +79,10 @@ impl Bedrock {
 
     /// ConverseStream: returns once Bedrock accepted the request, so a rejected request
     /// still gets a proper HTTP status.
-    pub async fn converse_stream(
-        &self,
-        parts: ConverseParts,
-    ) -> Result<EventStream, UpstreamError> {
+    pub async fn converse_stream(&self, parts: ConverseParts) -> Result<EventStream, UpstreamError> {
         let builder = self.runtime.converse_stream();
-        let output: StreamResponse = apply_parts!(builder, parts)
-            .send()
-            .await
-            .map_err(|e| classify_sdk_error(&e))?;
-        Ok(EventStream {
-            receiver: output.stream,
-        })
+        let output: StreamResponse = apply_parts!(builder, parts).send().await.map_err(|e| classify_sdk_error(&e))?;
+        Ok(EventStream { receiver: output.stream })
     }
 }
 
@@ -134,10 +113,7 @@ pub struct EventStream {
 impl EventStream {
     /// The next event; `Ok(None)` at the normal end.
     pub async fn next(&mut self) -> Result<Option<ConverseStreamOutput>, UpstreamError> {
-        self.receiver
-            .recv()
-            .await
-            .map_err(|e| classify_sdk_error(&e))
+        self.receiver.recv().await.map_err(|e| classify_sdk_error(&e))
     }
 }
 
@@ -158,37 +134,20 @@ where
             );
             (UpstreamErrorKind::Service, code, message)
         }
-        SdkError::TimeoutError(_) => (
-            UpstreamErrorKind::Timeout,
-            None,
-            "Bedrock did not answer in time".to_owned(),
-        ),
-        SdkError::DispatchFailure(failure) if failure.is_timeout() => (
-            UpstreamErrorKind::Timeout,
-            None,
-            "Bedrock did not answer in time".to_owned(),
-        ),
+        SdkError::TimeoutError(_) => (UpstreamErrorKind::Timeout, None, "Bedrock did not answer in time".to_owned()),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            (UpstreamErrorKind::Timeout, None, "Bedrock did not answer in time".to_owned())
+        }
         SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => {
             tracing::warn!(error = %source_chain(error), "could not call Bedrock");
-            (
-                UpstreamErrorKind::Dispatch,
-                None,
-                "The gateway could not reach Amazon Bedrock".to_owned(),
-            )
+            (UpstreamErrorKind::Dispatch, None, "The gateway could not reach Amazon Bedrock".to_owned())
         }
         _ => {
             tracing::warn!(error = %source_chain(error), "unexpected response from Bedrock");
-            (
-                UpstreamErrorKind::Response,
-                None,
-                "Amazon Bedrock sent a response the gateway could not read".to_owned(),
-            )
+            (UpstreamErrorKind::Response, None, "Amazon Bedrock sent a response the gateway could not read".to_owned())
         }
     };
-    UpstreamError {
-        class: classify_upstream(kind, code.as_deref()),
-        message,
-    }
+    UpstreamError { class: classify_upstream(kind, code.as_deref()), message }
 }
 
 /// The error and its sources on one line, for operator logs.

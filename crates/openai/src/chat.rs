@@ -132,8 +132,7 @@ mod tests {
 
     #[test]
     fn developer_is_system() {
-        let msg: ChatMessage =
-            serde_json::from_str(r#"{"role":"developer","content":"be brief"}"#).unwrap();
+        let msg: ChatMessage = serde_json::from_str(r#"{"role":"developer","content":"be brief"}"#).unwrap();
         assert_eq!(msg.role, Role::System);
     }
 
@@ -150,10 +149,7 @@ mod tests {
 
     #[test]
     fn unknown_role_is_rejected_with_path() {
-        let err = parse_json::<ChatCompletionRequest>(
-            br#"{"messages":[{"role":"robot","content":"x"}]}"#,
-        )
-        .unwrap_err();
+        let err = parse_json::<ChatCompletionRequest>(br#"{"messages":[{"role":"robot","content":"x"}]}"#).unwrap_err();
         assert_eq!(err.param.as_deref(), Some("messages[0].role"));
         assert!(err.message.contains("robot"));
     }
@@ -168,14 +164,8 @@ mod tests {
 
     #[test]
     fn reasoning_effort_values() {
-        for (text, effort) in [
-            ("\"minimal\"", ReasoningEffort::Minimal),
-            ("\"high\"", ReasoningEffort::High),
-        ] {
-            assert_eq!(
-                serde_json::from_str::<ReasoningEffort>(text).unwrap(),
-                effort
-            );
+        for (text, effort) in [("\"minimal\"", ReasoningEffort::Minimal), ("\"high\"", ReasoningEffort::High)] {
+            assert_eq!(serde_json::from_str::<ReasoningEffort>(text).unwrap(), effort);
         }
         assert!(serde_json::from_str::<ReasoningEffort>("\"extreme\"").is_err());
     }

@@ -76,10 +76,7 @@ mod tests {
             system_fingerprint: None,
             choices: vec![ChunkChoice {
                 index: 0,
-                delta: Delta {
-                    content: Some("x".into()),
-                    ..Delta::default()
-                },
+                delta: Delta { content: Some("x".into()), ..Delta::default() },
                 finish_reason: None,
                 logprobs: None,
             }],

@@ -109,50 +109,31 @@ mod tests {
     fn string_and_parts_both_parse() {
         let text: MessageContent = serde_json::from_str(r#""hello""#).unwrap();
         assert_eq!(text, MessageContent::Text("hello".into()));
-        let parts: MessageContent = serde_json::from_str(
-            r#"[{"type":"text","text":"a"},{"type":"image_url","image_url":{"url":"data:x"}}]"#,
-        )
-        .unwrap();
-        let MessageContent::Parts(parts) = parts else {
-            panic!("parts expected")
-        };
+        let parts: MessageContent =
+            serde_json::from_str(r#"[{"type":"text","text":"a"},{"type":"image_url","image_url":{"url":"data:x"}}]"#)
+                .unwrap();
+        let MessageContent::Parts(parts) = parts else { panic!("parts expected") };
         assert_eq!(parts.len(), 2);
     }
 
     #[test]
     fn wrong_shape_says_what_is_expected() {
         let err = serde_json::from_str::<MessageContent>("42").unwrap_err();
-        assert!(err
-            .to_string()
-            .contains("a string or an array of content parts"));
+        assert!(err.to_string().contains("a string or an array of content parts"));
     }
 
     #[test]
     fn unknown_part_type_is_named() {
-        let err =
-            serde_json::from_str::<MessageContent>(r#"[{"type":"input_audio","input_audio":{}}]"#)
-                .unwrap_err();
+        let err = serde_json::from_str::<MessageContent>(r#"[{"type":"input_audio","input_audio":{}}]"#).unwrap_err();
         assert!(err.to_string().contains("input_audio"), "{err}");
     }
 
     #[test]
     fn joined_text_skips_images() {
         let content = MessageContent::Parts(vec![
-            ContentPart::Text {
-                text: "a".into(),
-                cache_control: None,
-            },
-            ContentPart::ImageUrl {
-                image_url: ImageUrl {
-                    url: "u".into(),
-                    detail: None,
-                },
-                cache_control: None,
-            },
-            ContentPart::Text {
-                text: "b".into(),
-                cache_control: None,
-            },
+            ContentPart::Text { text: "a".into(), cache_control: None },
+            ContentPart::ImageUrl { image_url: ImageUrl { url: "u".into(), detail: None }, cache_control: None },
+            ContentPart::Text { text: "b".into(), cache_control: None },
         ]);
         assert_eq!(content.joined_text(), "a\nb");
     }

@@ -25,12 +25,7 @@ mod tests {
     #[test]
     fn nulls_are_explicit() {
         let body = ErrorBody {
-            error: ErrorDetail {
-                message: "m".into(),
-                kind: "invalid_request_error",
-                param: None,
-                code: None,
-            },
+            error: ErrorDetail { message: "m".into(), kind: "invalid_request_error", param: None, code: None },
         };
         assert_eq!(
             serde_json::to_string(&body).unwrap(),

@@ -13,16 +13,13 @@ pub mod parse;
 pub mod response;
 pub mod tools;
 
-pub use chat::{
-    ChatCompletionRequest, ChatMessage, ReasoningEffort, Role, StopSequences, StreamOptions,
-};
+pub use chat::{ChatCompletionRequest, ChatMessage, ReasoningEffort, Role, StopSequences, StreamOptions};
 pub use chunk::{ChatCompletionChunk, ChunkChoice, Delta, ToolCallDelta};
 pub use content::{ContentPart, FilePart, ImageUrl, MessageContent};
 pub use error::{ErrorBody, ErrorDetail};
 pub use models::{Model, ModelList};
 pub use parse::{parse_json, ParseError};
 pub use response::{
-    AssistantMessage, ChatCompletion, Choice, CompletionTokensDetails, FinishReason,
-    PromptTokensDetails, Usage,
+    AssistantMessage, ChatCompletion, Choice, CompletionTokensDetails, FinishReason, PromptTokensDetails, Usage,
 };
 pub use tools::{FunctionCall, FunctionDefinition, Tool, ToolCall, ToolChoice};

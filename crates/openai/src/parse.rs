@@ -19,15 +19,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ParseError> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         let param = (path != "." && !inner.is_syntax() && !inner.is_eof()).then_some(path);
-        ParseError {
-            message: describe(&inner),
-            param,
-        }
+        ParseError { message: describe(&inner), param }
     })?;
-    de.end().map_err(|err| ParseError {
-        message: describe(&err),
-        param: None,
-    })?;
+    de.end().map_err(|err| ParseError { message: describe(&err), param: None })?;
     Ok(value)
 }
 

@@ -99,12 +99,7 @@ mod tests {
                 finish_reason: FinishReason::ToolCalls,
                 logprobs: None,
             }],
-            usage: Usage {
-                prompt_tokens: 1,
-                completion_tokens: 2,
-                total_tokens: 3,
-                ..Usage::default()
-            },
+            usage: Usage { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, ..Usage::default() },
             system_fingerprint: None,
         };
         assert_eq!(

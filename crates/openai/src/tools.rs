@@ -94,21 +94,14 @@ mod tests {
         assert_eq!(parse(r#""none""#).unwrap(), ToolChoice::None);
         assert_eq!(parse(r#""auto""#).unwrap(), ToolChoice::Auto);
         assert_eq!(parse(r#""required""#).unwrap(), ToolChoice::Required);
-        assert_eq!(
-            parse(r#"{"type":"function","function":{"name":"f"}}"#).unwrap(),
-            ToolChoice::Function("f".into())
-        );
-        assert!(parse(r#""sometimes""#)
-            .unwrap_err()
-            .to_string()
-            .contains("sometimes"));
+        assert_eq!(parse(r#"{"type":"function","function":{"name":"f"}}"#).unwrap(), ToolChoice::Function("f".into()));
+        assert!(parse(r#""sometimes""#).unwrap_err().to_string().contains("sometimes"));
         assert!(parse(r#"{"type":"function"}"#).is_err());
     }
 
     #[test]
     fn tool_without_description_or_parameters() {
-        let tool: Tool =
-            serde_json::from_str(r#"{"type":"function","function":{"name":"f"}}"#).unwrap();
+        let tool: Tool = serde_json::from_str(r#"{"type":"function","function":{"name":"f"}}"#).unwrap();
         assert_eq!(tool.function.description, None);
         assert_eq!(tool.function.parameters, None);
     }

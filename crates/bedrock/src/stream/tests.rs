@@ -1,7 +1,7 @@
 use aws_sdk_bedrockruntime::types::{
     ContentBlockDeltaEvent, ContentBlockStartEvent, ContentBlockStopEvent, ConversationRole,
-    ConverseStreamMetadataEvent, MessageStartEvent, MessageStopEvent, StopReason, TokenUsage,
-    ToolUseBlockDelta, ToolUseBlockStart,
+    ConverseStreamMetadataEvent, MessageStartEvent, MessageStopEvent, StopReason, TokenUsage, ToolUseBlockDelta,
+    ToolUseBlockStart,
 };
 use serde_json::{json, Value};
 
@@ -9,10 +9,7 @@ use super::*;
 
 fn frames(out: &[u8]) -> Vec<Value> {
     let text = std::str::from_utf8(out).unwrap();
-    assert!(
-        text.ends_with("\n\n"),
-        "frames end with a blank line: {text:?}"
-    );
+    assert!(text.ends_with("\n\n"), "frames end with a blank line: {text:?}");
     text.split("\n\n")
         .filter(|f| !f.is_empty())
         .map(|f| {
@@ -27,21 +24,11 @@ fn frames(out: &[u8]) -> Vec<Value> {
 }
 
 fn translator(include_usage: bool) -> StreamTranslator {
-    StreamTranslator::new(
-        "chatcmpl-1".into(),
-        "m".into(),
-        5,
-        StreamOptions { include_usage },
-    )
+    StreamTranslator::new("chatcmpl-1".into(), "m".into(), 5, StreamOptions { include_usage })
 }
 
 fn start() -> ConverseStreamOutput {
-    ConverseStreamOutput::MessageStart(
-        MessageStartEvent::builder()
-            .role(ConversationRole::Assistant)
-            .build()
-            .unwrap(),
-    )
+    ConverseStreamOutput::MessageStart(MessageStartEvent::builder().role(ConversationRole::Assistant).build().unwrap())
 }
 
 fn text(block: i32, t: &str) -> ConverseStreamOutput {
@@ -59,11 +46,7 @@ fn tool_start(block: i32, id: &str) -> ConverseStreamOutput {
         ContentBlockStartEvent::builder()
             .content_block_index(block)
             .start(ContentBlockStart::ToolUse(
-                ToolUseBlockStart::builder()
-                    .tool_use_id(id)
-                    .name("get")
-                    .build()
-                    .unwrap(),
+                ToolUseBlockStart::builder().tool_use_id(id).name("get").build().unwrap(),
             ))
             .build()
             .unwrap(),
@@ -74,9 +57,7 @@ fn tool_input(block: i32, input: &str) -> ConverseStreamOutput {
     ConverseStreamOutput::ContentBlockDelta(
         ContentBlockDeltaEvent::builder()
             .content_block_index(block)
-            .delta(ContentBlockDelta::ToolUse(
-                ToolUseBlockDelta::builder().input(input).build().unwrap(),
-            ))
+            .delta(ContentBlockDelta::ToolUse(ToolUseBlockDelta::builder().input(input).build().unwrap()))
             .build()
             .unwrap(),
     )
@@ -84,20 +65,12 @@ fn tool_input(block: i32, input: &str) -> ConverseStreamOutput {
 
 fn stop(reason: &str) -> ConverseStreamOutput {
     ConverseStreamOutput::MessageStop(
-        MessageStopEvent::builder()
-            .stop_reason(StopReason::from(reason))
-            .build()
-            .unwrap(),
+        MessageStopEvent::builder().stop_reason(StopReason::from(reason)).build().unwrap(),
     )
 }
 
 fn metadata() -> ConverseStreamOutput {
-    let usage = TokenUsage::builder()
-        .input_tokens(3)
-        .output_tokens(2)
-        .total_tokens(5)
-        .build()
-        .unwrap();
+    let usage = TokenUsage::builder().input_tokens(3).output_tokens(2).total_tokens(5).build().unwrap();
     ConverseStreamOutput::Metadata(ConverseStreamMetadataEvent::builder().usage(usage).build())
 }
 
@@ -124,19 +97,10 @@ fn text_stream_event_by_event() {
     );
     out.clear();
     t.on_event(&text(0, "Hel"), &mut out);
-    assert_eq!(
-        frames(&out)[0]["choices"][0]["delta"],
-        json!({"content":"Hel"})
-    );
+    assert_eq!(frames(&out)[0]["choices"][0]["delta"], json!({"content":"Hel"}));
     out.clear();
-    let stop_event = ContentBlockStopEvent::builder()
-        .content_block_index(0)
-        .build()
-        .unwrap();
-    t.on_event(
-        &ConverseStreamOutput::ContentBlockStop(stop_event),
-        &mut out,
-    );
+    let stop_event = ContentBlockStopEvent::builder().content_block_index(0).build().unwrap();
+    t.on_event(&ConverseStreamOutput::ContentBlockStop(stop_event), &mut out);
     assert!(out.is_empty(), "contentBlockStop emits nothing");
     t.on_event(&stop("end_turn"), &mut out);
     let finish = frames(&out);
@@ -151,19 +115,13 @@ fn text_stream_event_by_event() {
 
 #[test]
 fn usage_chunk_when_requested() {
-    let frames = run(
-        &mut translator(true),
-        &[start(), text(0, "x"), stop("end_turn"), metadata()],
-    );
+    let frames = run(&mut translator(true), &[start(), text(0, "x"), stop("end_turn"), metadata()]);
     assert_eq!(frames.len(), 5);
     assert_eq!(frames[0]["usage"], Value::Null);
     assert!(frames[0].as_object().unwrap().contains_key("usage"));
     let usage = &frames[3];
     assert_eq!(usage["choices"], json!([]));
-    assert_eq!(
-        usage["usage"],
-        json!({"prompt_tokens":3,"completion_tokens":2,"total_tokens":5})
-    );
+    assert_eq!(usage["usage"], json!({"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}));
     assert_eq!(frames[4], "[DONE]");
 }
 
@@ -182,60 +140,25 @@ fn tool_calls_get_contiguous_zero_based_indexes() {
             stop("tool_use"),
         ],
     );
-    let calls: Vec<&Value> = frames
-        .iter()
-        .filter_map(|f| f["choices"][0]["delta"].get("tool_calls"))
-        .collect();
+    let calls: Vec<&Value> = frames.iter().filter_map(|f| f["choices"][0]["delta"].get("tool_calls")).collect();
     assert_eq!(calls.len(), 5);
-    assert_eq!(
-        calls[0],
-        &json!([{"index":0,"id":"t1","type":"function","function":{"name":"get","arguments":""}}])
-    );
-    assert_eq!(
-        calls[1],
-        &json!([{"index":0,"function":{"arguments":"{\"a\":"}}])
-    );
+    assert_eq!(calls[0], &json!([{"index":0,"id":"t1","type":"function","function":{"name":"get","arguments":""}}]));
+    assert_eq!(calls[1], &json!([{"index":0,"function":{"arguments":"{\"a\":"}}]));
     assert_eq!(calls[3][0]["index"], 1);
     assert_eq!(calls[3][0]["id"], "t2");
-    assert_eq!(
-        frames[frames.len() - 2]["choices"][0]["finish_reason"],
-        "tool_calls"
-    );
+    assert_eq!(frames[frames.len() - 2]["choices"][0]["finish_reason"], "tool_calls");
 }
 
 #[test]
 fn a_tool_call_in_block_zero_is_index_zero() {
-    let frames = run(
-        &mut translator(false),
-        &[
-            start(),
-            tool_start(0, "t"),
-            tool_input(0, "{}"),
-            stop("tool_use"),
-        ],
-    );
-    assert_eq!(
-        frames[1]["choices"][0]["delta"]["tool_calls"][0]["index"],
-        0
-    );
+    let frames = run(&mut translator(false), &[start(), tool_start(0, "t"), tool_input(0, "{}"), stop("tool_use")]);
+    assert_eq!(frames[1]["choices"][0]["delta"]["tool_calls"][0]["index"], 0);
 }
 
 #[test]
 fn separate_text_blocks_are_separated() {
-    let frames = run(
-        &mut translator(false),
-        &[
-            start(),
-            text(0, "a"),
-            text(0, "b"),
-            text(2, "c"),
-            stop("end_turn"),
-        ],
-    );
-    let content: String = frames
-        .iter()
-        .filter_map(|f| f["choices"][0]["delta"]["content"].as_str())
-        .collect();
+    let frames = run(&mut translator(false), &[start(), text(0, "a"), text(0, "b"), text(2, "c"), stop("end_turn")]);
+    let content: String = frames.iter().filter_map(|f| f["choices"][0]["delta"]["content"].as_str()).collect();
     assert_eq!(content, "ab\n\nc");
 }
 
@@ -244,24 +167,13 @@ fn reasoning_streams_as_reasoning_content() {
     let reasoning = ConverseStreamOutput::ContentBlockDelta(
         ContentBlockDeltaEvent::builder()
             .content_block_index(0)
-            .delta(ContentBlockDelta::ReasoningContent(
-                ReasoningContentBlockDelta::Text("think".into()),
-            ))
+            .delta(ContentBlockDelta::ReasoningContent(ReasoningContentBlockDelta::Text("think".into())))
             .build()
             .unwrap(),
     );
-    let frames = run(
-        &mut translator(false),
-        &[start(), reasoning, text(1, "answer"), stop("end_turn")],
-    );
-    assert_eq!(
-        frames[1]["choices"][0]["delta"],
-        json!({"reasoning_content":"think"})
-    );
-    assert_eq!(
-        frames[2]["choices"][0]["delta"],
-        json!({"content":"answer"})
-    );
+    let frames = run(&mut translator(false), &[start(), reasoning, text(1, "answer"), stop("end_turn")]);
+    assert_eq!(frames[1]["choices"][0]["delta"], json!({"reasoning_content":"think"}));
+    assert_eq!(frames[2]["choices"][0]["delta"], json!({"content":"answer"}));
 }
 
 #[test]
@@ -279,12 +191,7 @@ fn errors_end_without_done() {
     let mut out = Vec::new();
     t.on_event(&start(), &mut out);
     let error = ErrorBody {
-        error: openai::ErrorDetail {
-            message: "slow down".into(),
-            kind: "rate_limit_error",
-            param: None,
-            code: None,
-        },
+        error: openai::ErrorDetail { message: "slow down".into(), kind: "rate_limit_error", param: None, code: None },
     };
     t.on_error(&error, &mut out);
     let frames = frames(&out);
@@ -308,25 +215,10 @@ fn replay_emits_a_whole_completion_as_chunks() {
         .content(ContentBlock::ToolUse(tool))
         .build()
         .unwrap();
-    let usage = TokenUsage::builder()
-        .input_tokens(1)
-        .output_tokens(1)
-        .total_tokens(2)
-        .build()
-        .unwrap();
-    let result = ConverseResult {
-        message: Some(message),
-        stop_reason: StopReason::ToolUse,
-        usage: Some(usage),
-    };
-    let completion = chat_completion_from_converse(
-        &result,
-        CompletionMeta {
-            id: "chatcmpl-1",
-            created: 5,
-            model: "m",
-        },
-    );
+    let usage = TokenUsage::builder().input_tokens(1).output_tokens(1).total_tokens(2).build().unwrap();
+    let result = ConverseResult { message: Some(message), stop_reason: StopReason::ToolUse, usage: Some(usage) };
+    let completion =
+        chat_completion_from_converse(&result, CompletionMeta { id: "chatcmpl-1", created: 5, model: "m" });
     let mut out = Vec::new();
     translator(true).replay(&completion, &mut out);
     let frames = frames(&out);

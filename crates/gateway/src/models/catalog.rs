@@ -124,51 +124,24 @@ impl Catalog {
     async fn discover(&self) -> Result<ModelIndex, UpstreamError> {
         let mut profiles = Vec::new();
         if self.options.system_profiles {
-            profiles.extend(
-                self.list_profiles(InferenceProfileType::SystemDefined)
-                    .await?,
-            );
+            profiles.extend(self.list_profiles(InferenceProfileType::SystemDefined).await?);
         }
         if self.options.application_profiles {
-            profiles.extend(
-                self.list_profiles(InferenceProfileType::Application)
-                    .await?,
-            );
+            profiles.extend(self.list_profiles(InferenceProfileType::Application).await?);
         }
-        let models = self
-            .bedrock
-            .control
-            .list_foundation_models()
-            .send()
-            .await
-            .map_err(|e| classify_sdk_error(&e))?;
-        let created = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let models = self.bedrock.control.list_foundation_models().send().await.map_err(|e| classify_sdk_error(&e))?;
+        let created = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         Ok(build_index(models.model_summaries(), &profiles, created))
     }
 
-    async fn list_profiles(
-        &self,
-        kind: InferenceProfileType,
-    ) -> Result<Vec<ProfileRecord>, UpstreamError> {
+    async fn list_profiles(&self, kind: InferenceProfileType) -> Result<Vec<ProfileRecord>, UpstreamError> {
         let application = kind == InferenceProfileType::Application;
-        let mut pages = self
-            .bedrock
-            .control
-            .list_inference_profiles()
-            .type_equals(kind)
-            .max_results(1000)
-            .into_paginator()
-            .send();
+        let mut pages =
+            self.bedrock.control.list_inference_profiles().type_equals(kind).max_results(1000).into_paginator().send();
         let mut records = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| classify_sdk_error(&e))?;
-            records.extend(
-                page.inference_profile_summaries()
-                    .iter()
-                    .filter_map(|p| profile_record(p, application)),
-            );
+            records.extend(page.inference_profile_summaries().iter().filter_map(|p| profile_record(p, application)));
         }
         Ok(records)
     }
@@ -179,18 +152,9 @@ impl Catalog {
 fn profile_record(profile: &InferenceProfileSummary, application: bool) -> Option<ProfileRecord> {
     let model_arn = profile.models().first()?.model_arn()?;
     let target = model_id::arn_resource_id(model_arn);
-    let foundation_id = model_id::strip_profile_prefix(target)
-        .unwrap_or(target)
-        .to_owned();
-    let id = if application {
-        profile.inference_profile_arn()
-    } else {
-        profile.inference_profile_id()
-    };
-    Some(ProfileRecord {
-        id: id.to_owned(),
-        foundation_id,
-    })
+    let foundation_id = model_id::strip_profile_prefix(target).unwrap_or(target).to_owned();
+    let id = if application { profile.inference_profile_arn() } else { profile.inference_profile_id() };
+    Some(ProfileRecord { id: id.to_owned(), foundation_id })
 }
 
 impl Resolved {

@@ -3,9 +3,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_bedrock::types::{
-    FoundationModelLifecycleStatus, FoundationModelSummary, InferenceType, ModelModality,
-};
+use aws_sdk_bedrock::types::{FoundationModelLifecycleStatus, FoundationModelSummary, InferenceType, ModelModality};
 
 /// What a model produces, deciding which endpoint serves it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,16 +63,8 @@ impl ModelIndex {
 
 /// Builds the index as the reference does: active or legacy models, their on-demand id
 /// when invocable on demand, and every profile routing to them.
-pub fn build_index(
-    foundation: &[FoundationModelSummary],
-    profiles: &[ProfileRecord],
-    created: u64,
-) -> ModelIndex {
-    let mut index = ModelIndex {
-        created,
-        loaded: true,
-        ..ModelIndex::default()
-    };
+pub fn build_index(foundation: &[FoundationModelSummary], profiles: &[ProfileRecord], created: u64) -> ModelIndex {
+    let mut index = ModelIndex { created, loaded: true, ..ModelIndex::default() };
     for model in foundation.iter().filter(|m| is_current(m)) {
         let Some(output) = output_kind(model.output_modalities()) else {
             continue;
@@ -82,28 +72,16 @@ pub fn build_index(
         let template = ModelEntry {
             id: model.model_id().to_owned(),
             foundation_id: model.model_id().to_owned(),
-            provider: model
-                .provider_name()
-                .unwrap_or("bedrock")
-                .to_ascii_lowercase(),
+            provider: model.provider_name().unwrap_or("bedrock").to_ascii_lowercase(),
             image_input: model.input_modalities().contains(&ModelModality::Image),
             streaming: model.response_streaming_supported().unwrap_or(false),
             output,
         };
-        if model
-            .inference_types_supported()
-            .contains(&InferenceType::OnDemand)
-        {
+        if model.inference_types_supported().contains(&InferenceType::OnDemand) {
             index.push(template.clone());
         }
-        for profile in profiles
-            .iter()
-            .filter(|p| p.foundation_id == template.foundation_id)
-        {
-            index.push(ModelEntry {
-                id: profile.id.clone(),
-                ..template.clone()
-            });
+        for profile in profiles.iter().filter(|p| p.foundation_id == template.foundation_id) {
+            index.push(ModelEntry { id: profile.id.clone(), ..template.clone() });
         }
     }
     index
@@ -111,10 +89,7 @@ pub fn build_index(
 
 fn is_current(model: &FoundationModelSummary) -> bool {
     model.model_lifecycle().is_none_or(|l| {
-        matches!(
-            l.status(),
-            FoundationModelLifecycleStatus::Active | FoundationModelLifecycleStatus::Legacy
-        )
+        matches!(l.status(), FoundationModelLifecycleStatus::Active | FoundationModelLifecycleStatus::Legacy)
     })
 }
 
@@ -135,12 +110,7 @@ mod tests {
     use super::*;
     use aws_sdk_bedrock::types::FoundationModelLifecycle;
 
-    fn model(
-        id: &str,
-        types: &[InferenceType],
-        status: &str,
-        image: bool,
-    ) -> FoundationModelSummary {
+    fn model(id: &str, types: &[InferenceType], status: &str, image: bool) -> FoundationModelSummary {
         let mut inputs = vec![ModelModality::Text];
         if image {
             inputs.push(ModelModality::Image);
@@ -153,21 +123,13 @@ mod tests {
             .output_modalities(ModelModality::Text)
             .response_streaming_supported(true)
             .set_inference_types_supported(Some(types.to_vec()))
-            .model_lifecycle(
-                FoundationModelLifecycle::builder()
-                    .status(status.into())
-                    .build()
-                    .unwrap(),
-            )
+            .model_lifecycle(FoundationModelLifecycle::builder().status(status.into()).build().unwrap())
             .build()
             .unwrap()
     }
 
     fn profile(id: &str, foundation: &str) -> ProfileRecord {
-        ProfileRecord {
-            id: id.into(),
-            foundation_id: foundation.into(),
-        }
+        ProfileRecord { id: id.into(), foundation_id: foundation.into() }
     }
 
     #[test]
@@ -175,42 +137,23 @@ mod tests {
         let index = build_index(
             &[
                 model("a.one", &[InferenceType::OnDemand], "ACTIVE", true),
-                model(
-                    "a.two",
-                    &[InferenceType::from("INFERENCE_PROFILE")],
-                    "ACTIVE",
-                    false,
-                ),
+                model("a.two", &[InferenceType::from("INFERENCE_PROFILE")], "ACTIVE", false),
                 model("a.old", &[InferenceType::OnDemand], "LEGACY", false),
             ],
-            &[
-                profile("us.a.one", "a.one"),
-                profile("us.a.two", "a.two"),
-                profile("arn:app/x", "a.two"),
-            ],
+            &[profile("us.a.one", "a.one"), profile("us.a.two", "a.two"), profile("arn:app/x", "a.two")],
             7,
         );
         let ids: Vec<&str> = index.entries().iter().map(|e| e.id.as_str()).collect();
-        assert_eq!(
-            ids,
-            vec!["a.one", "us.a.one", "us.a.two", "arn:app/x", "a.old"]
-        );
+        assert_eq!(ids, vec!["a.one", "us.a.one", "us.a.two", "arn:app/x", "a.old"]);
         assert!(index.get("us.a.one").unwrap().image_input);
         assert_eq!(index.get("arn:app/x").unwrap().foundation_id, "a.two");
-        assert!(
-            index.get("a.two").is_none(),
-            "profile-only models are served through profiles"
-        );
+        assert!(index.get("a.two").is_none(), "profile-only models are served through profiles");
         assert_eq!(index.get("a.one").unwrap().provider, "anthropic");
     }
 
     #[test]
     fn retired_models_are_skipped() {
-        let index = build_index(
-            &[model("a.gone", &[InferenceType::OnDemand], "EOL", false)],
-            &[],
-            0,
-        );
+        let index = build_index(&[model("a.gone", &[InferenceType::OnDemand], "EOL", false)], &[], 0);
         assert!(index.entries().is_empty());
         assert!(index.loaded);
     }

@@ -9,8 +9,8 @@ use axum::Json;
 use bedrock::capabilities::capabilities_for;
 use bedrock::response::CompletionMeta;
 use bedrock::{
-    chat_completion_from_converse, translate_chat_request, ConverseParts, StreamOptions,
-    StreamTranslator, TranslateError, TranslateOptions,
+    chat_completion_from_converse, translate_chat_request, ConverseParts, StreamOptions, StreamTranslator,
+    TranslateError, TranslateOptions,
 };
 use openai::ChatCompletionRequest;
 use rand::RngCore;
@@ -21,79 +21,65 @@ use crate::models::{OutputKind, Resolved};
 use crate::sse::{sse_response, stream_response};
 use crate::state::AppState;
 
-pub async fn chat_completions(
-    State(state): State<AppState>,
-    request: Request,
-) -> Result<Response, ApiError> {
+pub async fn chat_completions(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let body = read_body(request.into_body(), state.config.max_request_body_bytes).await?;
     if state.config.debug {
         tracing::info!(body = %String::from_utf8_lossy(&body), "chat request");
     }
     let request: ChatCompletionRequest = openai::parse_json(&body).map_err(ApiError::BadBody)?;
-    let model = requested_model(request.model.as_deref(), &state.config.default_model);
-    let resolved = state
-        .catalog
-        .resolve(model)
-        .await
-        .ok_or_else(|| ApiError::ModelNotFound {
-            model: model.to_owned(),
-        })?;
-    if resolved.output() != OutputKind::Text {
-        return Err(TranslateError::new(
-            "this model is not a chat model; use the endpoint for its kind",
-            "model",
-        )
-        .into());
-    }
-    let (foundation_id, image_input, streaming) = match &resolved {
-        Resolved::Known(entry) => (
-            Some(entry.foundation_id.as_str()),
-            entry.image_input,
-            entry.streaming,
-        ),
-        Resolved::PassThrough(_) => (None, true, true),
-    };
+    let target = resolve_chat_model(&state, request.model.as_deref()).await?;
     let options = TranslateOptions {
-        model_id: resolved.model_id(),
-        foundation_id,
-        image_input,
+        model_id: &target.model_id,
+        foundation_id: target.foundation_id.as_deref(),
+        image_input: target.image_input,
     };
     let parts = translate_chat_request(&request, &options)?;
-    let meta = Meta {
-        id: completion_id(),
-        created: unix_now(),
-        model: resolved.model_id().to_owned(),
-    };
+    let meta = Meta { id: completion_id(), created: unix_now(), model: target.model_id.clone() };
     if !request.stream {
         return Ok(Json(complete(&state, parts, &meta).await?).into_response());
     }
-    let stream_options = StreamOptions {
-        include_usage: request
-            .stream_options
-            .as_ref()
-            .and_then(|o| o.include_usage)
-            .unwrap_or(false),
-    };
-    let translator = StreamTranslator::new(
-        meta.id.clone(),
-        meta.model.clone(),
-        meta.created,
-        stream_options,
-    );
-    let can_stream = streaming
-        && (parts.tool_config.is_none()
-            || capabilities_for(options.model_id, foundation_id).stream_tool_use);
-    if can_stream {
+    let include_usage = request.stream_options.as_ref().and_then(|o| o.include_usage).unwrap_or(false);
+    let translator =
+        StreamTranslator::new(meta.id.clone(), meta.model.clone(), meta.created, StreamOptions { include_usage });
+    let with_tools = parts.tool_config.is_some();
+    if target.streaming && (!with_tools || capabilities_for(options.model_id, options.foundation_id).stream_tool_use) {
         let upstream = state.bedrock.converse_stream(parts).await?;
-        Ok(stream_response(
-            upstream,
-            translator,
-            state.config.stream_keepalive(),
-            state.config.debug,
-        ))
+        Ok(stream_response(upstream, translator, state.config.stream_keepalive(), state.config.debug))
     } else {
         replay_as_stream(&state, parts, &meta, translator).await
     }
+}
+
+/// The chat model a request resolves to, with what the catalogue knows of it.
+struct ChatTarget {
+    model_id: String,
+    /// Foundation model behind a profile or ARN; `None` when the catalogue does not know it.
+    foundation_id: Option<String>,
+    image_input: bool,
+    streaming: bool,
+}
+
+async fn resolve_chat_model(state: &AppState, model: Option<&str>) -> Result<ChatTarget, ApiError> {
+    let model = requested_model(model, &state.config.default_model);
+    let resolved =
+        state.catalog.resolve(model).await.ok_or_else(|| ApiError::ModelNotFound { model: model.to_owned() })?;
+    if resolved.output() != OutputKind::Text {
+        return Err(
+            TranslateError::new("this model is not a chat model; use the endpoint for its kind", "model").into()
+        );
+    }
+    Ok(match resolved {
+        Resolved::Known(entry) => ChatTarget {
+            model_id: entry.id,
+            foundation_id: Some(entry.foundation_id),
+            image_input: entry.image_input,
+            streaming: entry.streaming,
+        },
+        // Bedrock judges what the catalogue cannot: assume the common capabilities.
+        Resolved::PassThrough(id) => {
+            ChatTarget { model_id: id, foundation_id: None, image_input: true, streaming: true }
+        }
+    })
 }
 
 /// The model as sent, `DEFAULT_MODEL` when absent, and OpenAI `gpt-*` names mapped to
@@ -112,19 +98,11 @@ struct Meta {
     model: String,
 }
 
-async fn complete(
-    state: &AppState,
-    parts: ConverseParts,
-    meta: &Meta,
-) -> Result<openai::ChatCompletion, ApiError> {
+async fn complete(state: &AppState, parts: ConverseParts, meta: &Meta) -> Result<openai::ChatCompletion, ApiError> {
     let result = state.bedrock.converse(parts).await?;
     let completion = chat_completion_from_converse(
         &result,
-        CompletionMeta {
-            id: &meta.id,
-            created: meta.created,
-            model: &meta.model,
-        },
+        CompletionMeta { id: &meta.id, created: meta.created, model: &meta.model },
     );
     if state.config.debug {
         tracing::info!(response = ?completion, "chat response");
@@ -162,9 +140,7 @@ fn completion_id() -> String {
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]
@@ -187,8 +163,6 @@ mod tests {
         let b = completion_id();
         assert_ne!(a, b);
         assert_eq!(a.len(), "chatcmpl-".len() + 32);
-        assert!(a["chatcmpl-".len()..]
-            .chars()
-            .all(|c| c.is_ascii_hexdigit()));
+        assert!(a["chatcmpl-".len()..].chars().all(|c| c.is_ascii_hexdigit()));
     }
 }

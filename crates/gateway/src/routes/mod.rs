@@ -11,15 +11,11 @@ use crate::error::ApiError;
 /// Reads a request body up to `limit` bytes; larger bodies get 413 in the OpenAI shape.
 pub async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {
     axum::body::to_bytes(body, limit).await.map_err(|error| {
-        let too_large = std::error::Error::source(&error)
-            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+        let too_large = std::error::Error::source(&error).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
         if too_large {
             ApiError::PayloadTooLarge { limit }
         } else {
-            ApiError::BadBody(openai::ParseError {
-                message: "the request body could not be read".into(),
-                param: None,
-            })
+            ApiError::BadBody(openai::ParseError { message: "the request body could not be read".into(), param: None })
         }
     })
 }

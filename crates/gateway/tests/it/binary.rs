@@ -21,43 +21,20 @@ async fn binary_serves_and_shuts_down_gracefully() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = tokio::time::timeout(DEADLINE, lines.next_line())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    let address = first
-        .strip_prefix("bedrock-gateway listening on http://")
-        .expect("ready line")
-        .to_owned();
+    let first = tokio::time::timeout(DEADLINE, lines.next_line()).await.unwrap().unwrap().unwrap();
+    let address = first.strip_prefix("bedrock-gateway listening on http://").expect("ready line").to_owned();
 
-    let mut stream = tokio::time::timeout(DEADLINE, TcpStream::connect(&address))
-        .await
-        .unwrap()
-        .unwrap();
-    stream
-        .write_all(b"GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
-        .await
-        .unwrap();
+    let mut stream = tokio::time::timeout(DEADLINE, TcpStream::connect(&address)).await.unwrap().unwrap();
+    stream.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").await.unwrap();
     let mut response = String::new();
-    tokio::time::timeout(DEADLINE, stream.read_to_string(&mut response))
-        .await
-        .unwrap()
-        .unwrap();
+    tokio::time::timeout(DEADLINE, stream.read_to_string(&mut response)).await.unwrap().unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.ends_with(r#"{"status":"OK"}"#), "{response}");
 
     let pid = child.id().unwrap().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .await
-        .unwrap();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().await.unwrap();
     assert!(killed.success());
-    let status = tokio::time::timeout(DEADLINE, child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let status = tokio::time::timeout(DEADLINE, child.wait()).await.unwrap().unwrap();
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
 
@@ -70,14 +47,8 @@ async fn invalid_configuration_exits_with_a_clear_message() {
         .env("ENABLE_PROMPT_CACHING", "maybe")
         .env("API_KEY", "k")
         .output();
-    let output = tokio::time::timeout(DEADLINE, output)
-        .await
-        .unwrap()
-        .unwrap();
+    let output = tokio::time::timeout(DEADLINE, output).await.unwrap().unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("enable-prompt-caching") || stderr.contains("ENABLE_PROMPT_CACHING"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("enable-prompt-caching") || stderr.contains("ENABLE_PROMPT_CACHING"), "{stderr}");
 }

@@ -19,22 +19,12 @@ pub struct TestApp {
 
 /// Builds the app with the emulator and extra flags, and waits for the model list.
 pub async fn app(extra: &[&str]) -> TestApp {
-    let mut argv = vec![
-        "bedrock-gateway",
-        "--emulator",
-        "--api-key",
-        KEY,
-        "--api-key",
-        "test-key-2",
-    ];
+    let mut argv = vec!["bedrock-gateway", "--emulator", "--api-key", KEY, "--api-key", "test-key-2"];
     argv.extend_from_slice(extra);
     let config = Config::try_parse_from(argv).unwrap().validated().unwrap();
     let started = gateway::serve::build_state(config).await.unwrap();
     started.state.catalog.refresh().await.unwrap();
-    TestApp {
-        router: gateway::router(started.state.clone()),
-        _started: started,
-    }
+    TestApp { router: gateway::router(started.state.clone()), _started: started }
 }
 
 impl TestApp {
@@ -53,8 +43,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Response<Body> {
-        self.send(authed(Request::get(path)).body(Body::empty()).unwrap())
-            .await
+        self.send(authed(Request::get(path)).body(Body::empty()).unwrap()).await
     }
 }
 
@@ -76,10 +65,7 @@ pub async fn error_of(response: Response<Body>) -> Value {
     let body = body_json(response).await;
     let error = body["error"].clone();
     for field in ["message", "type", "param", "code"] {
-        assert!(
-            error.as_object().unwrap().contains_key(field),
-            "missing {field} in {body}"
-        );
+        assert!(error.as_object().unwrap().contains_key(field), "missing {field} in {body}");
     }
     error
 }
