@@ -56,34 +56,34 @@ pub struct Caps {
     pub exclusive_sampling: bool,
 }
 
-const fn caps(system: bool, tools: bool, stream_tools: bool, images: bool) -> Caps {
-    Caps {
-        system,
-        tools,
-        stream_tools,
-        tool_choice: tools,
-        images,
-        documents: true,
-        thinking: false,
-        exclusive_sampling: false,
-    }
-}
+/// Nothing supported but plain text and documents.
+const BASE: Caps = Caps {
+    system: false,
+    tools: false,
+    stream_tools: false,
+    tool_choice: false,
+    images: false,
+    documents: true,
+    thinking: false,
+    exclusive_sampling: false,
+};
+const TOOLS: Caps = Caps { system: true, tools: true, stream_tools: true, tool_choice: true, ..BASE };
 
-const CLAUDE3: Caps = caps(true, true, true, true);
-const CLAUDE_TEXT: Caps = caps(true, true, true, false);
+const CLAUDE3: Caps = Caps { images: true, ..TOOLS };
+const CLAUDE_TEXT: Caps = TOOLS;
 const CLAUDE_THINK: Caps = Caps { thinking: true, ..CLAUDE3 };
 const CLAUDE_45: Caps = Caps { exclusive_sampling: true, ..CLAUDE_THINK };
-const NOVA: Caps = caps(true, true, true, true);
-const NOVA_TEXT: Caps = caps(true, true, true, false);
-const LLAMA: Caps = Caps { tool_choice: false, ..caps(true, true, false, false) };
+const NOVA: Caps = Caps { images: true, ..TOOLS };
+const NOVA_TEXT: Caps = TOOLS;
+const LLAMA: Caps = Caps { stream_tools: false, tool_choice: false, ..TOOLS };
 const LLAMA_VISION: Caps = Caps { images: true, ..LLAMA };
-const MISTRAL_LARGE: Caps = Caps { tool_choice: false, ..caps(true, true, false, false) };
-const MISTRAL_SMALL: Caps = caps(false, false, false, false);
-const COMMAND_R: Caps = Caps { tool_choice: false, ..caps(true, true, false, false) };
-const DEEPSEEK: Caps = caps(true, false, false, false);
-const GPT_OSS: Caps = caps(true, true, true, false);
-const TITAN_TEXT: Caps = Caps { documents: false, ..caps(false, false, false, false) };
-const NONE: Caps = caps(false, false, false, false);
+const MISTRAL_LARGE: Caps = LLAMA;
+const MISTRAL_SMALL: Caps = BASE;
+const COMMAND_R: Caps = LLAMA;
+const DEEPSEEK: Caps = Caps { system: true, ..BASE };
+const GPT_OSS: Caps = TOOLS;
+const TITAN_TEXT: Caps = Caps { documents: false, ..BASE };
+const NONE: Caps = BASE;
 
 /// One foundation model.
 #[derive(Debug, Clone, Copy)]
@@ -219,10 +219,7 @@ pub static MODELS: &[Model] = &[
 /// Looks a foundation model up by its id.
 pub fn model(id: &str) -> Option<&'static Model> {
     static INDEX: OnceLock<HashMap<&'static str, &'static Model>> = OnceLock::new();
-    INDEX
-        .get_or_init(|| MODELS.iter().map(|m| (m.id, m)).collect())
-        .get(id)
-        .copied()
+    INDEX.get_or_init(|| MODELS.iter().map(|m| (m.id, m)).collect()).get(id).copied()
 }
 
 #[cfg(test)]

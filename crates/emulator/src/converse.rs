@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes as BodyBytes};
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use bytes::Bytes;
@@ -14,13 +14,14 @@ use serde_json::{json, Value};
 use crate::catalog::Family;
 use crate::errors::ApiError;
 use crate::eventstream::{event_frame, exception_frame};
-use crate::inspect::{request_id_header, StreamGuard};
+use crate::inspect::{aws_response, StreamGuard};
 use crate::plan::{self, Block, Plan};
 use crate::wire::{ConverseOutput, ConverseRequest, ConverseResponse, Metrics, OutputMessage};
 use crate::{profiles, script, validate, AppState};
 
 const WORDS_PER_DELTA: usize = 3;
 const TOOL_INPUT_CHUNK: usize = 24;
+const DROP_FLUSH_MS: u64 = 20;
 
 async fn sleep_ms(ms: u64) {
     if ms > 0 {
@@ -32,7 +33,9 @@ async fn sleep_ms(ms: u64) {
 async fn prepare(model_id: &str, body: &[u8], streaming: bool) -> Result<Plan, ApiError> {
     let model = profiles::resolve(model_id)?;
     if model.family != Family::Chat {
-        return Err(ApiError::validation("This action doesn't support the model that you provided. Try again with a supported text or chat model."));
+        return Err(ApiError::validation(
+            "This action doesn't support the model that you provided. Try again with a supported text or chat model.",
+        ));
     }
     if streaming && !model.streaming() {
         return Err(ApiError::validation("The model is unsupported for streaming."));
@@ -68,11 +71,7 @@ pub async fn converse(Path(model_id): Path<String>, body: BodyBytes) -> Response
         usage: plan.usage,
     };
     let body = serde_json::to_vec(&response).unwrap_or_default();
-    let mut response = (StatusCode::OK, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert("x-amzn-requestid", request_id_header());
-    response
+    aws_response(StatusCode::OK, "application/json", Body::from(body))
 }
 
 /// Splits text after every `per` words, keeping all whitespace.
@@ -177,6 +176,8 @@ async fn next_chunk(mut feed: Feed) -> Option<(Result<Bytes, std::io::Error>, Fe
         }
         Some(Step::Drop) => {
             feed.steps.clear();
+            // Let hyper flush what was sent so far, then cut the connection.
+            sleep_ms(DROP_FLUSH_MS).await;
             let error = std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "#drop");
             Some((Err(error), feed))
         }
@@ -201,11 +202,8 @@ pub async fn converse_stream(State(app): State<AppState>, Path(model_id): Path<S
         first: true,
     };
     let stream = futures::stream::unfold(feed, next_chunk);
-    let mut response = Response::new(Body::from_stream(stream));
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.amazon.eventstream"));
-    headers.insert("x-amzn-requestid", request_id_header());
-    response
+    let body = Body::from_stream(stream);
+    aws_response(StatusCode::OK, "application/vnd.amazon.eventstream", body)
 }
 
 #[cfg(test)]

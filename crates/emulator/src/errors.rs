@@ -4,6 +4,8 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use crate::inspect::aws_response;
+
 /// Every error the emulator can produce, named like the Smithy shapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -140,17 +142,12 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let error_type = format!(
-            "{}:http://internal.amazon.com/coral/com.amazon.bedrock/",
-            self.kind.type_name()
-        );
-        let mut response = (self.kind.status(), self.body()).into_response();
-        let headers = response.headers_mut();
-        headers.insert("content-type", HeaderValue::from_static("application/json"));
+        let error_type = format!("{}:http://internal.amazon.com/coral/com.amazon.bedrock/", self.kind.type_name());
+        let body = axum::body::Body::from(self.body());
+        let mut response = aws_response(self.kind.status(), "application/json", body);
         if let Ok(value) = HeaderValue::from_str(&error_type) {
-            headers.insert("x-amzn-errortype", value);
+            response.headers_mut().insert("x-amzn-errortype", value);
         }
-        headers.insert("x-amzn-requestid", crate::inspect::request_id_header());
         response
     }
 }

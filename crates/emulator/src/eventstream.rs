@@ -24,9 +24,7 @@ fn pad(payload: Value) -> Value {
 
 fn encode(headers: Vec<Header>, payload: &Value) -> Bytes {
     let body = serde_json::to_vec(payload).unwrap_or_default();
-    let message = headers
-        .into_iter()
-        .fold(Message::new(body), |message, header| message.add_header(header));
+    let message = headers.into_iter().fold(Message::new(body), |message, header| message.add_header(header));
     let mut buffer = Vec::with_capacity(256);
     // Writing into a Vec only fails for oversized frames, which we never build.
     if write_message_to(&message, &mut buffer).is_err() {

@@ -5,8 +5,10 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::HeaderValue;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
 use axum::Json;
 use bytes::Bytes;
 use rand::Rng;
@@ -88,11 +90,8 @@ pub struct Record {
 
 impl Record {
     fn to_json(&self) -> Value {
-        let headers: Map<String, Value> = self
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
+        let headers: Map<String, Value> =
+            self.headers.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
         let body = serde_json::from_slice::<Value>(&self.body).unwrap_or(Value::Null);
         json!({
             "operation": self.operation.name(),
@@ -181,6 +180,16 @@ impl Drop for StreamGuard {
     }
 }
 
+/// A response with the headers every Bedrock answer carries.
+pub fn aws_response(status: StatusCode, content_type: &'static str, body: Body) -> Response {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert("x-amzn-requestid", request_id_header());
+    response
+}
+
 /// A fresh `x-amzn-RequestId` value.
 pub fn request_id_header() -> HeaderValue {
     let n: u128 = rand::thread_rng().gen();
@@ -212,7 +221,10 @@ mod tests {
 
     #[test]
     fn classifies_paths_and_decodes_model_ids() {
-        let (op, id) = Operation::classify("POST", "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.x/converse");
+        let (op, id) = Operation::classify(
+            "POST",
+            "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.x/converse",
+        );
         assert_eq!(op, Operation::Converse);
         assert_eq!(id.as_deref(), Some("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.x"));
         assert_eq!(Operation::classify("GET", "/inference-profiles").0, Operation::ListInferenceProfiles);
@@ -227,6 +239,9 @@ mod tests {
         done.completed = true;
         drop((done, dropped));
         let stats = inspector.stats();
-        assert_eq!((stats["open_streams"].as_i64(), stats["streams_completed"].as_u64(), stats["streams_cancelled"].as_u64()), (Some(0), Some(1), Some(1)));
+        assert_eq!(
+            (stats["open_streams"].as_i64(), stats["streams_completed"].as_u64(), stats["streams_cancelled"].as_u64()),
+            (Some(0), Some(1), Some(1))
+        );
     }
 }

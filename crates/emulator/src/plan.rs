@@ -31,8 +31,8 @@ pub struct Plan {
 }
 
 const VOCABULARY: &[&str] = &[
-    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
-    "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango",
+    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima",
+    "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango",
 ];
 
 /// `n` deterministic words.
@@ -124,7 +124,10 @@ fn reasoning_block(think: Think, seed: &str) -> Block {
     let engine = base64::engine::general_purpose::STANDARD;
     match think {
         Think::Text => Block::Reasoning {
-            text: format!("Let me think about this step by step. The request has {} words, so I will answer directly.", count_words(seed)),
+            text: format!(
+                "Let me think about this step by step. The request has {} words, so I will answer directly.",
+                count_words(seed)
+            ),
             signature: engine.encode(hash),
         },
         Think::Redacted => Block::Redacted([b"redacted-reasoning:".as_slice(), &hash].concat()),
@@ -210,7 +213,15 @@ pub fn build(req: &ConverseRequest, script: Script) -> Result<Plan, ApiError> {
     }
     let stop_reason = script.stop.clone().unwrap_or_else(|| reason.unwrap_or("end_turn").to_string());
     let usage = usage(input_tokens(req), output_tokens(&blocks), &script);
-    Ok(Plan { blocks, stop_reason, usage, delay_ms: script.delay_ms, chunk_delay_ms: script.chunk_delay_ms, stream_error: script.stream_error, drop: script.drop })
+    Ok(Plan {
+        blocks,
+        stop_reason,
+        usage,
+        delay_ms: script.delay_ms,
+        chunk_delay_ms: script.chunk_delay_ms,
+        stream_error: script.stream_error,
+        drop: script.drop,
+    })
 }
 
 fn usage(input: u64, output: u64, script: &Script) -> Usage {
@@ -230,7 +241,9 @@ pub fn block_json(block: &Block) -> Value {
         Block::Reasoning { text, signature } => {
             json!({"reasoningContent": {"reasoningText": {"text": text, "signature": signature}}})
         }
-        Block::Redacted(bytes) => json!({"reasoningContent": {"redactedContent": engine.encode(bytes)}}),
+        Block::Redacted(bytes) => {
+            json!({"reasoningContent": {"redactedContent": engine.encode(bytes)}})
+        }
         Block::Text(text) => json!({ "text": text }),
         Block::ToolUse { id, name, input } => {
             json!({"toolUse": {"toolUseId": id, "name": name, "input": input}})

@@ -49,12 +49,7 @@ fn system_profile(geo: &str, model: &'static Model) -> Profile {
     let regions = geo_regions(geo);
     Profile {
         name: format!("{} {} {}", geo_label(geo), model.provider, model.name),
-        description: format!(
-            "Routes requests to {} {} in {}.",
-            model.provider,
-            model.name,
-            regions.join(", ")
-        ),
+        description: format!("Routes requests to {} {} in {}.", model.provider, model.name, regions.join(", ")),
         arn: format!("arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/{id}"),
         model_arns: regions.iter().map(|r| model.arn(r)).collect(),
         application: false,
@@ -67,11 +62,8 @@ fn application_profile(model: &'static Model) -> Profile {
     Profile {
         id: APP_PROFILE_ID.into(),
         name: "team-chat-sonnet".into(),
-        description: "Application profile for the chat team, tracking Claude Sonnet 4.5 costs."
-            .into(),
-        arn: format!(
-            "arn:aws:bedrock:{REGION}:{ACCOUNT}:application-inference-profile/{APP_PROFILE_ID}"
-        ),
+        description: "Application profile for the chat team, tracking Claude Sonnet 4.5 costs.".into(),
+        arn: format!("arn:aws:bedrock:{REGION}:{ACCOUNT}:application-inference-profile/{APP_PROFILE_ID}"),
         model_arns: geo_regions("us").iter().map(|r| model.arn(r)).collect(),
         application: true,
         model,
@@ -82,10 +74,8 @@ fn application_profile(model: &'static Model) -> Profile {
 pub fn all() -> &'static [Profile] {
     static PROFILES: OnceLock<Vec<Profile>> = OnceLock::new();
     PROFILES.get_or_init(|| {
-        let mut list: Vec<Profile> = MODELS
-            .iter()
-            .flat_map(|m| m.geos.iter().map(move |g| system_profile(g, m)))
-            .collect();
+        let mut list: Vec<Profile> =
+            MODELS.iter().flat_map(|m| m.geos.iter().map(move |g| system_profile(g, m))).collect();
         if let Some(model) = catalog::model(APP_PROFILE_MODEL) {
             list.push(application_profile(model));
         }
@@ -96,13 +86,8 @@ pub fn all() -> &'static [Profile] {
 /// Finds a profile by id or ARN.
 pub fn find(identifier: &str) -> Option<&'static Profile> {
     static INDEX: OnceLock<HashMap<String, usize>> = OnceLock::new();
-    let index = INDEX.get_or_init(|| {
-        all()
-            .iter()
-            .enumerate()
-            .flat_map(|(i, p)| [(p.id.clone(), i), (p.arn.clone(), i)])
-            .collect()
-    });
+    let index = INDEX
+        .get_or_init(|| all().iter().enumerate().flat_map(|(i, p)| [(p.id.clone(), i), (p.arn.clone(), i)]).collect());
     let key = match identifier.rsplit_once("inference-profile/") {
         Some((_, id)) if identifier.starts_with("arn:") => id,
         _ => identifier,

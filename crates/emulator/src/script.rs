@@ -71,7 +71,9 @@ fn usage(script: &mut Script, line: &str, arg: &str) -> Result<(), ApiError> {
 
 /// Applies one directive line; returns false when the line is not a directive.
 fn directive(script: &mut Script, line: &str) -> Result<bool, ApiError> {
-    let Some(rest) = line.trim().strip_prefix('#') else { return Ok(false) };
+    let Some(rest) = line.trim().strip_prefix('#') else {
+        return Ok(false);
+    };
     let (name, arg) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
     match name {
         "tool" => script.tools.push(tool(line, arg)?),

@@ -40,7 +40,11 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, ApiError> {
     Ok(Authorization {
         access_key: access_key.to_string(),
         scope: scope.to_string(),
-        signed_headers: signed.ok_or_else(|| incomplete("missing SignedHeaders"))?.split(';').map(str::to_string).collect(),
+        signed_headers: signed
+            .ok_or_else(|| incomplete("missing SignedHeaders"))?
+            .split(';')
+            .map(str::to_string)
+            .collect(),
         signature: signature.ok_or_else(|| incomplete("missing Signature"))?.to_string(),
     })
 }
@@ -109,10 +113,9 @@ fn hmac(key: &[u8], data: &str) -> Vec<u8> {
 
 /// The signature for a canonical request, as a client holding `secret` computes it.
 pub fn signature(secret: &str, amz_date: &str, scope: &str, canonical: &str) -> String {
-    let string_to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical.as_bytes())));
-    let key = scope
-        .split('/')
-        .fold(format!("AWS4{secret}").into_bytes(), |key, part| hmac(&key, part));
+    let string_to_sign =
+        format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical.as_bytes())));
+    let key = scope.split('/').fold(format!("AWS4{secret}").into_bytes(), |key, part| hmac(&key, part));
     hex::encode(hmac(&key, &string_to_sign))
 }
 

@@ -53,12 +53,12 @@ fn messages(messages: &[Message]) -> Check {
 
 fn content_block(block: &ContentBlock, at: &str, caps: &Caps) -> Check {
     if block.member_count() != 1 {
-        return fail(format!(
-            "The ContentBlock object at {at} must set exactly one of its members."
-        ));
+        return fail(format!("The ContentBlock object at {at} must set exactly one of its members."));
     }
     if block.text.as_deref().is_some_and(|t| t.trim().is_empty()) {
-        return fail(format!("The text field in the ContentBlock object at {at} is blank. Add text to the text field, and try again."));
+        return fail(format!(
+            "The text field in the ContentBlock object at {at} is blank. Add text to the text field, and try again."
+        ));
     }
     if let Some(image) = &block.image {
         if !caps.images {
@@ -71,9 +71,7 @@ fn content_block(block: &ContentBlock, at: &str, caps: &Caps) -> Check {
             return fail("This model doesn't support documents. Try again without a document content block.");
         }
         if document.name.as_deref().is_none_or(str::is_empty) || document.format.is_none() {
-            return fail(format!(
-                "The document block at {at} must have a name and a format."
-            ));
+            return fail(format!("The document block at {at} must have a name and a format."));
         }
     }
     Ok(())
@@ -122,11 +120,8 @@ fn tool_use_ids(message: &Message) -> Vec<&str> {
 fn tool_pairs(req: &ConverseRequest) -> Check {
     let mut uses_tools = false;
     for (i, message) in req.messages.iter().enumerate() {
-        let results: Vec<&str> = message
-            .content
-            .iter()
-            .filter_map(|b| b.tool_result.as_ref().map(|r| r.tool_use_id.as_str()))
-            .collect();
+        let results: Vec<&str> =
+            message.content.iter().filter_map(|b| b.tool_result.as_ref().map(|r| r.tool_use_id.as_str())).collect();
         uses_tools |= !results.is_empty() || !tool_use_ids(message).is_empty();
         let previous = if i > 0 { tool_use_ids(&req.messages[i - 1]) } else { vec![] };
         if let Some(id) = results.iter().find(|id| !previous.contains(id)) {
@@ -134,7 +129,10 @@ fn tool_pairs(req: &ConverseRequest) -> Check {
         }
         let missing: Vec<&str> = previous.iter().filter(|id| !results.contains(id)).copied().collect();
         if message.role == "user" && !missing.is_empty() {
-            return fail(format!("Expected toolResult blocks at messages.{i}.content for the following Ids: {}", missing.join(", ")));
+            return fail(format!(
+                "Expected toolResult blocks at messages.{i}.content for the following Ids: {}",
+                missing.join(", ")
+            ));
         }
     }
     if uses_tools && req.tool_config.is_none() {
@@ -159,7 +157,9 @@ fn system(req: &ConverseRequest, caps: &Caps) -> Check {
 }
 
 fn constraint(value: impl std::fmt::Display, at: &str, rule: &str) -> Check {
-    fail(format!("1 validation error detected: Value '{value}' at '{at}' failed to satisfy constraint: Member must {rule}"))
+    fail(format!(
+        "1 validation error detected: Value '{value}' at '{at}' failed to satisfy constraint: Member must {rule}"
+    ))
 }
 
 fn inference(config: &InferenceConfig, caps: &Caps) -> Check {
@@ -168,8 +168,12 @@ fn inference(config: &InferenceConfig, caps: &Caps) -> Check {
     }
     for (value, at) in [(config.temperature, "temperature"), (config.top_p, "topP")] {
         match value {
-            Some(v) if v < 0.0 => return constraint(v, &format!("inferenceConfig.{at}"), "have value greater than or equal to 0"),
-            Some(v) if v > 1.0 => return constraint(v, &format!("inferenceConfig.{at}"), "have value less than or equal to 1"),
+            Some(v) if v < 0.0 => {
+                return constraint(v, &format!("inferenceConfig.{at}"), "have value greater than or equal to 0")
+            }
+            Some(v) if v > 1.0 => {
+                return constraint(v, &format!("inferenceConfig.{at}"), "have value less than or equal to 1")
+            }
             _ => {}
         }
     }
@@ -187,8 +191,7 @@ fn inference(config: &InferenceConfig, caps: &Caps) -> Check {
 }
 
 fn tool_name_ok(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fn tools(config: &ToolConfig, caps: &Caps, streaming: bool) -> Check {
@@ -204,16 +207,27 @@ fn tools(config: &ToolConfig, caps: &Caps, streaming: bool) -> Check {
     let mut names = Vec::new();
     for (i, spec) in config.tools.iter().enumerate().filter_map(|(i, t)| Some((i, t.tool_spec.as_ref()?))) {
         if !tool_name_ok(&spec.name) {
-            return constraint(&spec.name, &format!("toolConfig.tools.{i}.member.toolSpec.name"), "satisfy regular expression pattern: [a-zA-Z0-9_-]+");
+            return constraint(
+                &spec.name,
+                &format!("toolConfig.tools.{i}.member.toolSpec.name"),
+                "satisfy regular expression pattern: [a-zA-Z0-9_-]+",
+            );
         }
         if spec.description.as_deref().is_some_and(str::is_empty) {
-            return constraint("", &format!("toolConfig.tools.{i}.member.toolSpec.description"), "have length greater than or equal to 1");
+            return constraint(
+                "",
+                &format!("toolConfig.tools.{i}.member.toolSpec.description"),
+                "have length greater than or equal to 1",
+            );
         }
         if !spec.input_schema.json.as_ref().is_some_and(Value::is_object) {
             return fail(format!("The inputSchema.json of the tool at toolConfig.tools.{i} must be a JSON object."));
         }
         if names.contains(&spec.name.as_str()) {
-            return fail(format!("The tool name {} is used more than once in toolConfig.tools. Tool names must be unique.", spec.name));
+            return fail(format!(
+                "The tool name {} is used more than once in toolConfig.tools. Tool names must be unique.",
+                spec.name
+            ));
         }
         names.push(spec.name.as_str());
     }
@@ -221,13 +235,17 @@ fn tools(config: &ToolConfig, caps: &Caps, streaming: bool) -> Check {
 }
 
 fn tool_choice(config: &ToolConfig, caps: &Caps, names: &[&str]) -> Check {
-    let Some(choice) = &config.tool_choice else { return Ok(()) };
+    let Some(choice) = &config.tool_choice else {
+        return Ok(());
+    };
     let forced = choice.any.is_some() || choice.tool.is_some();
     if forced && !caps.tool_choice {
         return fail("This model doesn't support the toolChoice field. Remove toolChoice and try again.");
     }
     match &choice.tool {
-        Some(tool) if !names.contains(&tool.name.as_str()) => fail(format!("The tool {} named in toolConfig.toolChoice isn't defined in toolConfig.tools.", tool.name)),
+        Some(tool) if !names.contains(&tool.name.as_str()) => {
+            fail(format!("The tool {} named in toolConfig.toolChoice isn't defined in toolConfig.tools.", tool.name))
+        }
         _ => Ok(()),
     }
 }
@@ -244,7 +262,9 @@ pub fn thinking_enabled(req: &ConverseRequest) -> bool {
 }
 
 fn thinking(req: &ConverseRequest, model: &Model) -> Check {
-    let Some(config) = thinking_config(req) else { return Ok(()) };
+    let Some(config) = thinking_config(req) else {
+        return Ok(());
+    };
     let errors = "The model returned the following errors:";
     if !model.caps.thinking {
         return fail(format!("{errors} thinking: Extra inputs are not permitted"));
