@@ -17,6 +17,42 @@ pub struct Capabilities {
     pub max_temperature: f32,
     /// Rejects `temperature` and `topP` together (Claude 4.5 family); `topP` is dropped.
     pub temperature_xor_top_p: bool,
+    /// Accepts `cachePoint` blocks (prompt caching).
+    pub prompt_caching: bool,
+    /// Accepts a conversation ending with an assistant turn (prefill).
+    pub assistant_prefill: bool,
+    /// How `reasoning_effort` is expressed for this model.
+    pub reasoning: ReasoningStyle,
+    /// Where `top_k` goes in `additionalModelRequestFields`.
+    pub top_k: TopKStyle,
+}
+
+/// The model's own reasoning control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReasoningStyle {
+    /// No control: `reasoning_effort` is accepted and ignored (documented).
+    None,
+    /// Claude extended thinking: `thinking: {type: enabled, budget_tokens}`.
+    ClaudeBudget,
+    /// Claude models that take `thinking: {type: adaptive}` with an effort level.
+    ClaudeAdaptive,
+    /// DeepSeek V3.x: `reasoning_config: "<effort>"`.
+    DeepSeek,
+    /// OpenAI gpt-oss: `reasoning_effort: "<effort>"`.
+    GptOss,
+    /// Amazon Nova 2: `reasoningConfig: {type: enabled, maxReasoningEffort}`.
+    Nova,
+}
+
+/// The key a model reads `top_k` from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopKStyle {
+    /// `top_k` at the top level (Anthropic, Mistral, Cohere, Llama).
+    Snake,
+    /// `inferenceConfig.topK` (Amazon Nova).
+    NovaInferenceConfig,
+    /// The model has no top-k; the field is dropped.
+    Unsupported,
 }
 
 const DEFAULT: Capabilities = Capabilities {
@@ -26,29 +62,53 @@ const DEFAULT: Capabilities = Capabilities {
     tool_choice: true,
     max_temperature: 1.0,
     temperature_xor_top_p: false,
+    prompt_caching: false,
+    assistant_prefill: true,
+    reasoning: ReasoningStyle::None,
+    top_k: TopKStyle::Snake,
 };
+
+const CLAUDE: Capabilities = Capabilities { prompt_caching: true, reasoning: ReasoningStyle::ClaudeBudget, ..DEFAULT };
+const CLAUDE_45: Capabilities = Capabilities { temperature_xor_top_p: true, ..CLAUDE };
+const NOVA: Capabilities = Capabilities { prompt_caching: true, top_k: TopKStyle::NovaInferenceConfig, ..DEFAULT };
 
 /// Longest matching foundation-id prefix wins; unknown models get `DEFAULT`.
 const TABLE: &[(&str, Capabilities)] = &[
-    ("anthropic.claude-sonnet-4-5", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
-    ("anthropic.claude-sonnet-4-6", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
-    ("anthropic.claude-haiku-4-5", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
-    ("anthropic.claude-opus-4-5", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
-    ("anthropic.claude-opus-4-6", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
-    ("anthropic.claude-opus-4-1", Capabilities { temperature_xor_top_p: true, ..DEFAULT }),
+    ("anthropic.claude", Capabilities { reasoning: ReasoningStyle::None, prompt_caching: false, ..CLAUDE }),
+    ("anthropic.claude-3-5-haiku", Capabilities { reasoning: ReasoningStyle::None, ..CLAUDE }),
+    ("anthropic.claude-3-7-sonnet", CLAUDE),
+    ("anthropic.claude-sonnet-4", CLAUDE),
+    ("anthropic.claude-opus-4", CLAUDE),
+    ("anthropic.claude-opus-4-1", CLAUDE_45),
+    ("anthropic.claude-sonnet-4-5", CLAUDE_45),
+    ("anthropic.claude-haiku-4-5", CLAUDE_45),
+    ("anthropic.claude-opus-4-5", CLAUDE_45),
+    ("anthropic.claude-sonnet-4-6", Capabilities { reasoning: ReasoningStyle::ClaudeAdaptive, ..CLAUDE_45 }),
+    (
+        "anthropic.claude-opus-4-6",
+        Capabilities { reasoning: ReasoningStyle::ClaudeAdaptive, assistant_prefill: false, ..CLAUDE_45 },
+    ),
+    ("amazon.nova", NOVA),
+    ("amazon.nova-2", Capabilities { reasoning: ReasoningStyle::Nova, ..NOVA }),
     (
         "amazon.titan-text",
-        Capabilities { system_prompt: false, tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT },
+        Capabilities {
+            system_prompt: false,
+            tool_use: false,
+            stream_tool_use: false,
+            tool_choice: false,
+            top_k: TopKStyle::Unsupported,
+            ..DEFAULT
+        },
     ),
     ("mistral.mistral-7b", Capabilities { tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT }),
     ("mistral.mixtral", Capabilities { tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT }),
     ("mistral.mistral-large", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
-    ("meta.llama3-1", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
-    ("meta.llama3", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
-    ("meta.llama4", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("meta.llama", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
     ("cohere.command-r", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
     ("deepseek.r1", Capabilities { tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT }),
-    ("openai.gpt-oss", Capabilities { max_temperature: 2.0, ..DEFAULT }),
+    ("deepseek.v3", Capabilities { reasoning: ReasoningStyle::DeepSeek, ..DEFAULT }),
+    ("openai.gpt-oss", Capabilities { max_temperature: 2.0, reasoning: ReasoningStyle::GptOss, ..DEFAULT }),
 ];
 
 /// Capabilities of the model behind `model_id` (foundation id, profile id or ARN).
@@ -77,6 +137,18 @@ mod tests {
     fn longest_prefix_wins() {
         assert!(!capabilities_for("meta.llama3-1-70b-instruct-v1:0", None).tool_choice);
         assert!(!capabilities_for("amazon.titan-text-express-v1", None).system_prompt);
+    }
+
+    #[test]
+    fn claude_families() {
+        assert_eq!(capabilities_for("anthropic.claude-3-haiku-20240307-v1:0", None).reasoning, ReasoningStyle::None);
+        let sonnet37 = capabilities_for("us.anthropic.claude-3-7-sonnet-20250219-v1:0", None);
+        assert_eq!(sonnet37.reasoning, ReasoningStyle::ClaudeBudget);
+        assert!(sonnet37.prompt_caching);
+        let opus46 = capabilities_for("global.anthropic.claude-opus-4-6-v1", None);
+        assert_eq!(opus46.reasoning, ReasoningStyle::ClaudeAdaptive);
+        assert!(!opus46.assistant_prefill);
+        assert_eq!(capabilities_for("amazon.nova-lite-v1:0", None).top_k, TopKStyle::NovaInferenceConfig);
     }
 
     #[test]

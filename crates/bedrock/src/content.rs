@@ -1,7 +1,8 @@
 //! Content parts → Converse content blocks: text, images (data URLs), documents (file parts).
 
 use aws_sdk_bedrockruntime::types::{
-    ContentBlock, DocumentBlock, DocumentFormat, DocumentSource, ImageBlock, ImageFormat, ImageSource,
+    CachePointBlock, CachePointType, ContentBlock, DocumentBlock, DocumentFormat, DocumentSource, ImageBlock,
+    ImageFormat, ImageSource,
 };
 use aws_smithy_types::Blob;
 use base64::Engine as _;
@@ -14,8 +15,14 @@ pub fn is_blank(text: &str) -> bool {
     text.trim().is_empty()
 }
 
-/// Converts message content to blocks, skipping blank text. `path` is the JSON path of `content`.
-pub fn content_blocks(content: &MessageContent, path: &str) -> Result<Vec<ContentBlock>, TranslateError> {
+/// Converts message content to blocks, skipping blank text. `path` is the JSON path of
+/// `content`. With `cache_points`, an Anthropic-style `cache_control` on a part becomes a
+/// `cachePoint` block after it (Roo Code and Cursor send them).
+pub fn content_blocks(
+    content: &MessageContent,
+    path: &str,
+    cache_points: bool,
+) -> Result<Vec<ContentBlock>, TranslateError> {
     match content {
         MessageContent::Text(text) if is_blank(text) => Ok(Vec::new()),
         MessageContent::Text(text) => Ok(vec![ContentBlock::Text(text.clone())]),
@@ -24,11 +31,26 @@ pub fn content_blocks(content: &MessageContent, path: &str) -> Result<Vec<Conten
             for (i, part) in parts.iter().enumerate() {
                 if let Some(block) = part_block(part, &format!("{path}[{i}]"))? {
                     blocks.push(block);
+                    if cache_points && has_cache_control(part) {
+                        blocks.push(ContentBlock::CachePoint(cache_point()?));
+                    }
                 }
             }
             Ok(blocks)
         }
     }
+}
+
+fn has_cache_control(part: &ContentPart) -> bool {
+    matches!(
+        part,
+        ContentPart::Text { cache_control: Some(_), .. } | ContentPart::ImageUrl { cache_control: Some(_), .. }
+    )
+}
+
+/// A default cache point.
+pub fn cache_point() -> Result<CachePointBlock, TranslateError> {
+    Ok(CachePointBlock::builder().r#type(CachePointType::Default).build()?)
 }
 
 fn part_block(part: &ContentPart, path: &str) -> Result<Option<ContentBlock>, TranslateError> {
@@ -175,13 +197,13 @@ mod tests {
 
     #[test]
     fn blank_text_is_skipped() {
-        let blocks = content_blocks(&MessageContent::Text("  \n".into()), "c").unwrap();
+        let blocks = content_blocks(&MessageContent::Text("  \n".into()), "c", false).unwrap();
         assert!(blocks.is_empty());
         let parts = MessageContent::Parts(vec![
             ContentPart::Text { text: "".into(), cache_control: None },
             ContentPart::Text { text: "x".into(), cache_control: None },
         ]);
-        assert_eq!(content_blocks(&parts, "c").unwrap(), vec![ContentBlock::Text("x".into())]);
+        assert_eq!(content_blocks(&parts, "c", false).unwrap(), vec![ContentBlock::Text("x".into())]);
     }
 
     #[test]
@@ -209,8 +231,20 @@ mod tests {
             image_url: ImageUrl { url: "data:image/png;base64,AAAA".into(), detail: None },
             cache_control: None,
         }]);
-        let err = content_blocks(&parts, "messages[2].content").unwrap_err();
+        let err = content_blocks(&parts, "messages[2].content", false).unwrap_err();
         assert_eq!(err.param.as_deref(), Some("messages[2].content[0].image_url.url"));
+    }
+
+    #[test]
+    fn cache_control_becomes_a_cache_point() {
+        let parts = MessageContent::Parts(vec![
+            ContentPart::Text { text: "long".into(), cache_control: Some(serde_json::json!({"type": "ephemeral"})) },
+            ContentPart::Text { text: "q".into(), cache_control: None },
+        ]);
+        let blocks = content_blocks(&parts, "c", true).unwrap();
+        assert_eq!(blocks.len(), 3);
+        assert!(blocks[1].is_cache_point());
+        assert_eq!(content_blocks(&parts, "c", false).unwrap().len(), 2, "ignored where caching is unsupported");
     }
 
     #[test]

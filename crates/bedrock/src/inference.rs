@@ -5,6 +5,7 @@ use openai::ChatCompletionRequest;
 
 use crate::capabilities::Capabilities;
 use crate::error::TranslateError;
+use crate::reasoning::ReasoningPlan;
 
 /// Most Bedrock models take at most 4 stop sequences.
 const MAX_STOP_SEQUENCES: usize = 4;
@@ -14,10 +15,14 @@ const MAX_STOP_SEQUENCES: usize = 4;
 pub fn inference_config(
     request: &ChatCompletionRequest,
     capabilities: &Capabilities,
+    reasoning: &ReasoningPlan,
 ) -> Result<Option<InferenceConfiguration>, TranslateError> {
-    let max_tokens = max_tokens(request)?;
-    let temperature = temperature(request.temperature, capabilities)?;
+    let max_tokens = reasoning.max_tokens;
+    let mut temperature = temperature(request.temperature, capabilities)?;
     let mut top_p = top_p(request.top_p)?;
+    if reasoning.drop_sampling {
+        (temperature, top_p) = (None, None);
+    }
     // Clients such as Open WebUI always send both; these models reject that, so keep temperature.
     if capabilities.temperature_xor_top_p && temperature.is_some() {
         top_p = None;
@@ -82,51 +87,70 @@ mod tests {
     use crate::capabilities::capabilities_for;
     use openai::StopSequences;
 
+    fn config_for(
+        request: &ChatCompletionRequest,
+        caps: &Capabilities,
+    ) -> Result<Option<InferenceConfiguration>, TranslateError> {
+        let plan = ReasoningPlan { max_tokens: max_tokens(request)?, ..ReasoningPlan::default() };
+        inference_config(request, caps, &plan)
+    }
+
+    #[test]
+    fn thinking_drops_sampling_and_sets_max_tokens() {
+        let req = ChatCompletionRequest { temperature: Some(0.3), top_p: Some(0.5), ..Default::default() };
+        let plan = ReasoningPlan { drop_sampling: true, max_tokens: Some(9000), ..ReasoningPlan::default() };
+        let config = inference_config(&req, &caps(), &plan).unwrap().unwrap();
+        assert_eq!((config.temperature(), config.top_p(), config.max_tokens()), (None, None, Some(9000)));
+    }
+
     fn caps() -> Capabilities {
         capabilities_for("anthropic.claude-3-haiku-20240307-v1:0", None)
     }
 
     #[test]
     fn nothing_set_means_no_config() {
-        assert_eq!(inference_config(&ChatCompletionRequest::default(), &caps()).unwrap(), None);
+        assert_eq!(
+            inference_config(&ChatCompletionRequest::default(), &caps(), &ReasoningPlan::default()).unwrap(),
+            None
+        );
     }
 
     #[test]
     fn max_completion_tokens_wins() {
         let req = ChatCompletionRequest { max_tokens: Some(10), max_completion_tokens: Some(20), ..Default::default() };
-        assert_eq!(inference_config(&req, &caps()).unwrap().unwrap().max_tokens(), Some(20));
+        assert_eq!(config_for(&req, &caps()).unwrap().unwrap().max_tokens(), Some(20));
         let zero = ChatCompletionRequest { max_tokens: Some(0), ..Default::default() };
-        assert_eq!(inference_config(&zero, &caps()).unwrap_err().param.as_deref(), Some("max_tokens"));
+        assert_eq!(config_for(&zero, &caps()).unwrap_err().param.as_deref(), Some("max_tokens"));
     }
 
     #[test]
     fn temperature_is_validated_and_clamped() {
         let hot = ChatCompletionRequest { temperature: Some(1.5), ..Default::default() };
-        assert_eq!(inference_config(&hot, &caps()).unwrap().unwrap().temperature(), Some(1.0));
+        assert_eq!(config_for(&hot, &caps()).unwrap().unwrap().temperature(), Some(1.0));
         let bad = ChatCompletionRequest { temperature: Some(3.0), ..Default::default() };
-        assert_eq!(inference_config(&bad, &caps()).unwrap_err().param.as_deref(), Some("temperature"));
+        assert_eq!(config_for(&bad, &caps()).unwrap_err().param.as_deref(), Some("temperature"));
         let bad_p = ChatCompletionRequest { top_p: Some(1.5), ..Default::default() };
-        assert_eq!(inference_config(&bad_p, &caps()).unwrap_err().param.as_deref(), Some("top_p"));
+        assert_eq!(config_for(&bad_p, &caps()).unwrap_err().param.as_deref(), Some("top_p"));
     }
 
     #[test]
     fn top_p_dropped_where_models_reject_both() {
         let req = ChatCompletionRequest { temperature: Some(0.5), top_p: Some(0.9), ..Default::default() };
         let sonnet = capabilities_for("us.anthropic.claude-sonnet-4-5-20250929-v1:0", None);
-        let config = inference_config(&req, &sonnet).unwrap().unwrap();
+        let config = config_for(&req, &sonnet).unwrap().unwrap();
         assert_eq!((config.temperature(), config.top_p()), (Some(0.5), None));
-        let config = inference_config(&req, &caps()).unwrap().unwrap();
+        let config = config_for(&req, &caps()).unwrap().unwrap();
         assert_eq!(config.top_p(), Some(0.9));
     }
 
     #[test]
     fn stop_sequences_map() {
         let req = ChatCompletionRequest { stop: Some(StopSequences::One("END".into())), ..Default::default() };
-        assert_eq!(inference_config(&req, &caps()).unwrap().unwrap().stop_sequences(), &["END".to_owned()]);
+        assert_eq!(config_for(&req, &caps()).unwrap().unwrap().stop_sequences(), &["END".to_owned()]);
         let many = ChatCompletionRequest {
             stop: Some(StopSequences::Many(vec!["a".into(), "b".into(), "c".into(), "d".into(), "e".into()])),
             ..Default::default()
         };
-        assert_eq!(inference_config(&many, &caps()).unwrap_err().param.as_deref(), Some("stop"));
+        assert_eq!(config_for(&many, &caps()).unwrap_err().param.as_deref(), Some("stop"));
     }
 }

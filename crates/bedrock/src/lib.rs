@@ -4,6 +4,8 @@
 //! which is what lets it be unit-tested exhaustively. The gateway copies the result
 //! onto the SDK's `converse()` / `converse_stream()` builders.
 
+pub mod additional_fields;
+pub mod caching;
 pub mod capabilities;
 pub mod content;
 pub mod document;
@@ -11,17 +13,19 @@ pub mod error;
 pub mod inference;
 pub mod messages;
 pub mod model_id;
+pub mod reasoning;
 pub mod request;
 pub mod response;
 pub mod stop_reason;
 pub mod stream;
+pub mod structured;
 pub mod tools;
 pub mod upstream_error;
 pub mod usage;
 
 pub use capabilities::Capabilities;
 pub use error::TranslateError;
-pub use request::{translate_chat_request, ConverseParts, TranslateOptions};
+pub use request::{translate_chat_request, ChatTranslation, ConverseParts, Guardrail, TranslateOptions};
 pub use response::{chat_completion_from_converse, ConverseResult};
 pub use stream::{StreamOptions, StreamTranslator};
 pub use upstream_error::{classify_upstream, UpstreamClass, UpstreamErrorKind};

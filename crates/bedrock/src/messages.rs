@@ -6,9 +6,12 @@
 //! every tool result must answer a tool call of the latest assistant message.
 
 use aws_sdk_bedrockruntime::types::{
-    ContentBlock, ConversationRole, Message, SystemContentBlock, ToolResultBlock, ToolResultContentBlock, ToolUseBlock,
+    ContentBlock, ConversationRole, Message, ReasoningContentBlock, ReasoningTextBlock, SystemContentBlock,
+    ToolResultBlock, ToolResultContentBlock, ToolUseBlock,
 };
-use openai::{ChatMessage, ContentPart, MessageContent, Role, ToolCall};
+use aws_smithy_types::Blob;
+use base64::Engine as _;
+use openai::{ChatMessage, ContentPart, MessageContent, Role, ThinkingBlock, ToolCall};
 
 use crate::content::{content_blocks, image_block, is_blank};
 use crate::document::to_document;
@@ -31,18 +34,38 @@ struct Turn {
     first_index: usize,
 }
 
-/// Translates the conversation. `fold_system` puts system text at the start of the first
-/// user turn, for models without system prompts.
-pub fn translate_messages(messages: &[ChatMessage], fold_system: bool) -> Result<Conversation, TranslateError> {
-    let mut builder = ConversationBuilder::default();
+/// How the conversation must be shaped for the target model and request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConversationOptions {
+    /// Put system text at the start of the first user turn (models without system prompts).
+    pub fold_system: bool,
+    /// No tool is offered (none given, or `tool_choice: "none"`): earlier tool calls and
+    /// results become plain text, so the model cannot call a tool and Bedrock needs no toolConfig.
+    pub tools_as_text: bool,
+    /// Turn `cache_control` parts into cache points (models with prompt caching).
+    pub cache_points: bool,
+    /// The model rejects a trailing assistant turn: append a user turn asking to continue.
+    pub no_prefill: bool,
+}
+
+/// Appended when a model cannot take a trailing assistant turn (as the reference does).
+pub const CONTINUE_PROMPT: &str = "Please continue your response from where you left off.";
+
+/// Translates the conversation.
+pub fn translate_messages(
+    messages: &[ChatMessage],
+    options: ConversationOptions,
+) -> Result<Conversation, TranslateError> {
+    let mut builder = ConversationBuilder { options, ..ConversationBuilder::default() };
     for (index, message) in messages.iter().enumerate() {
         builder.push(index, message)?;
     }
-    builder.finish(fold_system)
+    builder.finish()
 }
 
 #[derive(Default)]
 struct ConversationBuilder {
+    options: ConversationOptions,
     system: Vec<String>,
     turns: Vec<Turn>,
     latest_tool_call_ids: Vec<String>,
@@ -60,7 +83,8 @@ impl ConversationBuilder {
                 }
             }
             Role::User => {
-                let blocks = content_blocks(required_content(message, &path)?, &format!("{path}.content"))?;
+                let content = required_content(message, &path)?;
+                let blocks = content_blocks(content, &format!("{path}.content"), self.options.cache_points)?;
                 self.add(ConversationRole::User, blocks, index);
             }
             Role::Assistant => {
@@ -68,7 +92,11 @@ impl ConversationBuilder {
                 self.add(ConversationRole::Assistant, blocks, index);
             }
             Role::Tool => {
-                let block = self.tool_result(message, &path)?;
+                let block = if self.options.tools_as_text {
+                    self.tool_result_text(message, &path)?
+                } else {
+                    self.tool_result(message, &path)?
+                };
                 self.add(ConversationRole::User, vec![block], index);
             }
             Role::Function => {
@@ -92,14 +120,20 @@ impl ConversationBuilder {
     }
 
     fn assistant_blocks(&mut self, message: &ChatMessage, path: &str) -> Result<Vec<ContentBlock>, TranslateError> {
-        let mut blocks = match &message.content {
-            Some(content) => content_blocks(content, &format!("{path}.content"))?,
-            None => Vec::new(),
-        };
+        // Signed reasoning must come first in the turn, as Claude produced it.
+        let mut blocks = reasoning_blocks(message.thinking_blocks.as_deref().unwrap_or_default(), path)?;
+        if let Some(content) = &message.content {
+            blocks.extend(content_blocks(content, &format!("{path}.content"), self.options.cache_points)?);
+        }
         self.latest_tool_call_ids.clear();
         for (i, call) in message.tool_calls.iter().flatten().enumerate() {
-            let block = tool_use_block(call, &format!("{path}.tool_calls[{i}]"))?;
+            let call_path = format!("{path}.tool_calls[{i}]");
+            let block = tool_use_block(call, &call_path)?;
             self.latest_tool_call_ids.push(call.id.clone());
+            if self.options.tools_as_text {
+                blocks.push(ContentBlock::Text(tool_call_text(call, &block)));
+                continue;
+            }
             if !self.history_tool_names.contains(&call.function.name) {
                 self.history_tool_names.push(call.function.name.clone());
             }
@@ -108,7 +142,13 @@ impl ConversationBuilder {
         Ok(blocks)
     }
 
-    fn tool_result(&self, message: &ChatMessage, path: &str) -> Result<ContentBlock, TranslateError> {
+    fn tool_result_text(&self, message: &ChatMessage, path: &str) -> Result<ContentBlock, TranslateError> {
+        let id = self.answered_call_id(message, path)?;
+        let text = required_content(message, path)?.joined_text();
+        Ok(ContentBlock::Text(format!("[result of tool call {id}]\n{text}")))
+    }
+
+    fn answered_call_id<'m>(&self, message: &'m ChatMessage, path: &str) -> Result<&'m str, TranslateError> {
         let id = message
             .tool_call_id
             .as_deref()
@@ -119,11 +159,16 @@ impl ConversationBuilder {
                 format!("{path}.tool_call_id"),
             ));
         }
+        Ok(id)
+    }
+
+    fn tool_result(&self, message: &ChatMessage, path: &str) -> Result<ContentBlock, TranslateError> {
+        let id = self.answered_call_id(message, path)?;
         let content = tool_result_content(required_content(message, path)?, &format!("{path}.content"))?;
         Ok(ContentBlock::ToolResult(ToolResultBlock::builder().tool_use_id(id).set_content(Some(content)).build()?))
     }
 
-    fn finish(self, fold_system: bool) -> Result<Conversation, TranslateError> {
+    fn finish(self) -> Result<Conversation, TranslateError> {
         let mut turns = self.turns;
         let first = turns.first().ok_or_else(|| {
             TranslateError::new("messages must contain at least one non-empty user message", "messages")
@@ -134,8 +179,16 @@ impl ConversationBuilder {
                 format!("messages[{}].role", first.first_index),
             ));
         }
+        if self.options.no_prefill && turns.last().is_some_and(|t| t.role == ConversationRole::Assistant) {
+            let first_index = turns.len();
+            turns.push(Turn {
+                role: ConversationRole::User,
+                blocks: vec![ContentBlock::Text(CONTINUE_PROMPT.to_owned())],
+                first_index,
+            });
+        }
         let mut system: Vec<SystemContentBlock> = Vec::new();
-        if fold_system {
+        if self.options.fold_system {
             if !self.system.is_empty() {
                 turns[0].blocks.insert(0, ContentBlock::Text(self.system.join("\n\n")));
             }
@@ -155,6 +208,35 @@ fn required_content<'a>(message: &'a ChatMessage, path: &str) -> Result<&'a Mess
         .content
         .as_ref()
         .ok_or_else(|| TranslateError::new("this message needs `content`", format!("{path}.content")))
+}
+
+/// Thinking blocks sent back by the client. Unsigned reasoning is dropped: Bedrock only
+/// accepts reasoning it signed, and the model does not need it.
+fn reasoning_blocks(blocks: &[ThinkingBlock], path: &str) -> Result<Vec<ContentBlock>, TranslateError> {
+    let mut out = Vec::with_capacity(blocks.len());
+    for (i, block) in blocks.iter().enumerate() {
+        let reasoning = match block {
+            ThinkingBlock::Thinking { thinking, signature: Some(signature) } => ReasoningContentBlock::ReasoningText(
+                ReasoningTextBlock::builder().text(thinking).signature(signature).build()?,
+            ),
+            ThinkingBlock::Thinking { signature: None, .. } => continue,
+            ThinkingBlock::RedactedThinking { data } => {
+                let bytes = base64::engine::general_purpose::STANDARD.decode(data).map_err(|_| {
+                    TranslateError::new(
+                        "redacted thinking data must be base64",
+                        format!("{path}.thinking_blocks[{i}].data"),
+                    )
+                })?;
+                ReasoningContentBlock::RedactedContent(Blob::new(bytes))
+            }
+        };
+        out.push(ContentBlock::ReasoningContent(reasoning));
+    }
+    Ok(out)
+}
+
+fn tool_call_text(call: &ToolCall, block: &ToolUseBlock) -> String {
+    format!("[tool call {} {}({})]", call.id, call.function.name, crate::document::to_value(block.input()))
 }
 
 fn tool_use_block(call: &ToolCall, path: &str) -> Result<ToolUseBlock, TranslateError> {
@@ -209,6 +291,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const PLAIN: ConversationOptions =
+        ConversationOptions { fold_system: false, tools_as_text: false, cache_points: false, no_prefill: false };
+
     fn parse(messages: serde_json::Value) -> Vec<ChatMessage> {
         serde_json::from_value(messages).unwrap()
     }
@@ -226,7 +311,7 @@ mod tests {
                 {"role":"developer","content":[{"type":"text","text":"b"}]},
                 {"role":"system","content":"  "}
             ])),
-            false,
+            PLAIN,
         )
         .unwrap();
         assert_eq!(conv.system, vec![SystemContentBlock::Text("a".into()), SystemContentBlock::Text("b".into())]);
@@ -243,7 +328,7 @@ mod tests {
                 {"role":"assistant","content":""},
                 {"role":"user","content":"d"}
             ])),
-            false,
+            PLAIN,
         )
         .unwrap();
         assert_eq!(conv.messages.len(), 3);
@@ -259,7 +344,7 @@ mod tests {
                 {"role":"assistant","content":"   "},
                 {"role":"user","content":"b"}
             ])),
-            false,
+            PLAIN,
         )
         .unwrap();
         assert_eq!(conv.messages.len(), 1);
@@ -277,7 +362,7 @@ mod tests {
                 {"role":"tool","tool_call_id":"t1","content":"sunny"},
                 {"role":"tool","tool_call_id":"t2","content":""}
             ])),
-            false,
+            PLAIN,
         )
         .unwrap();
         assert_eq!(conv.messages.len(), 3);
@@ -299,7 +384,7 @@ mod tests {
                 {"role":"user","content":"x"},
                 {"role":"assistant","tool_calls":[{"id":"t","type":"function","function":{"name":"f","arguments":"{oops"}}]}
             ])),
-            false,
+            PLAIN,
         )
         .unwrap_err();
         assert_eq!(err.param.as_deref(), Some("messages[1].tool_calls[0].function.arguments"));
@@ -309,7 +394,7 @@ mod tests {
     fn orphan_tool_results_are_rejected() {
         let err = translate_messages(
             &parse(json!([{"role":"user","content":"x"},{"role":"tool","tool_call_id":"nope","content":"r"}])),
-            false,
+            PLAIN,
         )
         .unwrap_err();
         assert_eq!(err.param.as_deref(), Some("messages[1].tool_call_id"));
@@ -319,11 +404,11 @@ mod tests {
     fn conversation_must_start_with_user() {
         let err = translate_messages(
             &parse(json!([{"role":"system","content":"s"},{"role":"assistant","content":"hello"},{"role":"user","content":"x"}])),
-            false,
+            PLAIN,
         )
         .unwrap_err();
         assert_eq!(err.param.as_deref(), Some("messages[1].role"));
-        let empty = translate_messages(&parse(json!([{"role":"user","content":" "}])), false).unwrap_err();
+        let empty = translate_messages(&parse(json!([{"role":"user","content":" "}])), PLAIN).unwrap_err();
         assert_eq!(empty.param.as_deref(), Some("messages"));
     }
 
@@ -331,7 +416,7 @@ mod tests {
     fn system_folds_into_first_user_turn_when_unsupported() {
         let conv = translate_messages(
             &parse(json!([{"role":"system","content":"rules"},{"role":"user","content":"q"}])),
-            true,
+            ConversationOptions { fold_system: true, ..PLAIN },
         )
         .unwrap();
         assert!(conv.system.is_empty());
@@ -340,9 +425,59 @@ mod tests {
 
     #[test]
     fn missing_content_and_legacy_roles_are_clear_errors() {
-        let err = translate_messages(&parse(json!([{"role":"user"}])), false).unwrap_err();
+        let err = translate_messages(&parse(json!([{"role":"user"}])), PLAIN).unwrap_err();
         assert_eq!(err.param.as_deref(), Some("messages[0].content"));
-        let err = translate_messages(&parse(json!([{"role":"function","content":"x","name":"f"}])), false).unwrap_err();
+        let err = translate_messages(&parse(json!([{"role":"function","content":"x","name":"f"}])), PLAIN).unwrap_err();
         assert_eq!(err.param.as_deref(), Some("messages[0].role"));
+    }
+
+    #[test]
+    fn tool_history_becomes_text_when_no_tool_is_offered() {
+        let conv = translate_messages(
+            &parse(json!([
+                {"role":"user","content":"weather?"},
+                {"role":"assistant","tool_calls":[{"id":"t1","type":"function","function":{"name":"get","arguments":"{}"}}]},
+                {"role":"tool","tool_call_id":"t1","content":"sunny"},
+                {"role":"user","content":"thanks"}
+            ])),
+            ConversationOptions { tools_as_text: true, ..PLAIN },
+        )
+        .unwrap();
+        assert!(conv.history_tool_names.is_empty());
+        let all_text = conv.messages.iter().flat_map(|m| m.content()).all(|b| b.is_text());
+        assert!(all_text, "{:?}", conv.messages);
+        assert!(texts(&conv.messages[1])[0].contains("get"));
+        assert!(texts(&conv.messages[2])[0].contains("sunny"));
+    }
+
+    #[test]
+    fn signed_thinking_blocks_come_back_first() {
+        let conv = translate_messages(
+            &parse(json!([
+                {"role":"user","content":"q"},
+                {"role":"assistant","content":"a","thinking_blocks":[
+                    {"type":"thinking","thinking":"hmm","signature":"sig"},
+                    {"type":"thinking","thinking":"unsigned"},
+                    {"type":"redacted_thinking","data":"AAEC"}]},
+                {"role":"user","content":"more"}
+            ])),
+            PLAIN,
+        )
+        .unwrap();
+        let blocks = conv.messages[1].content();
+        assert_eq!(blocks.len(), 3);
+        let ReasoningContentBlock::ReasoningText(text) = blocks[0].as_reasoning_content().unwrap() else { panic!() };
+        assert_eq!((text.text(), text.signature()), ("hmm", Some("sig")));
+        assert!(matches!(blocks[1].as_reasoning_content().unwrap(), ReasoningContentBlock::RedactedContent(_)));
+        assert!(blocks[2].is_text());
+    }
+
+    #[test]
+    fn trailing_assistant_turn_gets_a_continue_prompt_where_prefill_is_unsupported() {
+        let messages = parse(json!([{"role":"user","content":"q"},{"role":"assistant","content":"The answer is"}]));
+        let conv = translate_messages(&messages, ConversationOptions { no_prefill: true, ..PLAIN }).unwrap();
+        assert_eq!(conv.messages.len(), 3);
+        assert_eq!(texts(&conv.messages[2]), vec![CONTINUE_PROMPT]);
+        assert_eq!(translate_messages(&messages, PLAIN).unwrap().messages.len(), 2, "others keep the prefill");
     }
 }

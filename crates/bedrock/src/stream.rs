@@ -6,7 +6,12 @@
 use aws_sdk_bedrockruntime::types::{
     ContentBlockDelta, ContentBlockStart, ConverseStreamOutput, ReasoningContentBlockDelta,
 };
-use openai::{ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta, ErrorBody, FinishReason, ToolCallDelta, Usage};
+use base64::Engine as _;
+use openai::chunk::FunctionCallDelta;
+use openai::{
+    ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta, ErrorBody, FinishReason, ReasoningFormat, ThinkingBlock,
+    ToolCallDelta, Usage,
+};
 use serde::Serialize;
 
 use crate::response::TEXT_BLOCK_SEPARATOR;
@@ -14,10 +19,13 @@ use crate::stop_reason::finish_reason;
 use crate::usage::usage_from_bedrock;
 
 /// Per-request streaming options.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct StreamOptions {
     /// `stream_options.include_usage`: send a final chunk with `usage` and no choices.
     pub include_usage: bool,
+    pub reasoning_format: ReasoningFormat,
+    /// The tool standing for `response_format`: its input streams as content.
+    pub structured_tool: Option<String>,
 }
 
 /// Turns one ConverseStream into OpenAI `chat.completion.chunk` SSE frames.
@@ -31,7 +39,12 @@ pub struct StreamTranslator {
     finish_sent: bool,
     /// Content-block index → OpenAI tool-call index (contiguous, 0-based, in arrival order).
     tool_blocks: Vec<(i32, u32)>,
+    /// The block carrying the structured answer, if any.
+    structured_block: Option<i32>,
     last_text_block: Option<i32>,
+    /// Reasoning text of the current block, returned with its signature as a thinking block.
+    reasoning: String,
+    think_tag_open: bool,
 }
 
 /// The SSE terminator OpenAI clients wait for.
@@ -47,7 +60,10 @@ impl StreamTranslator {
             role_sent: false,
             finish_sent: false,
             tool_blocks: Vec::new(),
+            structured_block: None,
             last_text_block: None,
+            reasoning: String::new(),
+            think_tag_open: false,
         }
     }
 
@@ -57,17 +73,7 @@ impl StreamTranslator {
             ConverseStreamOutput::MessageStart(_) => self.ensure_role(out),
             ConverseStreamOutput::ContentBlockStart(start) => {
                 if let Some(ContentBlockStart::ToolUse(tool)) = start.start() {
-                    let index = self.tool_index(start.content_block_index());
-                    let call = ToolCallDelta {
-                        index,
-                        id: Some(tool.tool_use_id().to_owned()),
-                        kind: Some("function"),
-                        function: openai::chunk::FunctionCallDelta {
-                            name: Some(tool.name().to_owned()),
-                            arguments: String::new(),
-                        },
-                    };
-                    self.emit_delta(Delta { tool_calls: Some(vec![call]), ..Delta::default() }, out);
+                    self.on_tool_start(start.content_block_index(), tool.tool_use_id(), tool.name(), out);
                 }
             }
             ConverseStreamOutput::ContentBlockDelta(delta) => {
@@ -75,7 +81,13 @@ impl StreamTranslator {
                     self.on_delta(delta.content_block_index(), d, out);
                 }
             }
-            ConverseStreamOutput::MessageStop(stop) => self.emit_finish(finish_reason(stop.stop_reason()), out),
+            ConverseStreamOutput::MessageStop(stop) => {
+                let mut reason = finish_reason(stop.stop_reason());
+                if reason == FinishReason::ToolCalls && self.tool_blocks.is_empty() && self.structured_block.is_some() {
+                    reason = FinishReason::Stop;
+                }
+                self.emit_finish(reason, out);
+            }
             ConverseStreamOutput::Metadata(meta) => {
                 if let (true, Some(usage)) = (self.options.include_usage, meta.usage()) {
                     self.emit_usage(usage_from_bedrock(usage), out);
@@ -85,28 +97,76 @@ impl StreamTranslator {
         }
     }
 
+    fn on_tool_start(&mut self, block: i32, id: &str, name: &str, out: &mut Vec<u8>) {
+        if self.options.structured_tool.as_deref() == Some(name) {
+            self.structured_block = Some(block);
+            return;
+        }
+        let call = ToolCallDelta {
+            index: self.tool_index(block),
+            id: Some(id.to_owned()),
+            kind: Some("function"),
+            function: FunctionCallDelta { name: Some(name.to_owned()), arguments: String::new() },
+        };
+        self.emit_delta(Delta { tool_calls: Some(vec![call]), ..Delta::default() }, out);
+    }
+
     fn on_delta(&mut self, block: i32, delta: &ContentBlockDelta, out: &mut Vec<u8>) {
         match delta {
-            ContentBlockDelta::Text(text) => {
-                let mut content = String::with_capacity(text.len() + TEXT_BLOCK_SEPARATOR.len());
-                if self.last_text_block.is_some_and(|last| last != block) {
-                    content.push_str(TEXT_BLOCK_SEPARATOR);
-                }
-                self.last_text_block = Some(block);
-                content.push_str(text);
-                self.emit_delta(Delta { content: Some(content), ..Delta::default() }, out);
-            }
-            ContentBlockDelta::ReasoningContent(ReasoningContentBlockDelta::Text(text)) => {
-                self.emit_delta(Delta { reasoning_content: Some(text.clone()), ..Delta::default() }, out);
+            ContentBlockDelta::Text(text) => self.on_text(block, text, out),
+            ContentBlockDelta::ReasoningContent(reasoning) => self.on_reasoning(reasoning, out),
+            ContentBlockDelta::ToolUse(tool) if self.structured_block == Some(block) => {
+                self.emit_delta(Delta { content: Some(tool.input().to_owned()), ..Delta::default() }, out);
             }
             ContentBlockDelta::ToolUse(tool) => {
                 let call = ToolCallDelta {
                     index: self.tool_index(block),
                     id: None,
                     kind: None,
-                    function: openai::chunk::FunctionCallDelta { name: None, arguments: tool.input().to_owned() },
+                    function: FunctionCallDelta { name: None, arguments: tool.input().to_owned() },
                 };
                 self.emit_delta(Delta { tool_calls: Some(vec![call]), ..Delta::default() }, out);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_text(&mut self, block: i32, text: &str, out: &mut Vec<u8>) {
+        let mut content = String::with_capacity(text.len() + TEXT_BLOCK_SEPARATOR.len());
+        if self.last_text_block.is_some_and(|last| last != block) {
+            content.push_str(TEXT_BLOCK_SEPARATOR);
+        }
+        self.last_text_block = Some(block);
+        content.push_str(text);
+        self.emit_delta(Delta { content: Some(content), ..Delta::default() }, out);
+    }
+
+    fn on_reasoning(&mut self, delta: &ReasoningContentBlockDelta, out: &mut Vec<u8>) {
+        match delta {
+            ReasoningContentBlockDelta::Text(text) => {
+                self.reasoning.push_str(text);
+                let delta = match self.options.reasoning_format {
+                    ReasoningFormat::ReasoningContent => {
+                        Delta { reasoning_content: Some(text.clone()), ..Delta::default() }
+                    }
+                    ReasoningFormat::ThinkTags => {
+                        let opening = if self.think_tag_open { "" } else { "<think>" };
+                        self.ensure_role(out);
+                        self.think_tag_open = true;
+                        Delta { content: Some(format!("{opening}{text}")), ..Delta::default() }
+                    }
+                };
+                self.write_delta(delta, out);
+            }
+            ReasoningContentBlockDelta::Signature(signature) => {
+                let thinking = std::mem::take(&mut self.reasoning);
+                let block = ThinkingBlock::Thinking { thinking, signature: Some(signature.clone()) };
+                self.write_delta(Delta { thinking_blocks: Some(vec![block]), ..Delta::default() }, out);
+            }
+            ReasoningContentBlockDelta::RedactedContent(data) => {
+                let data = base64::engine::general_purpose::STANDARD.encode(data.as_ref());
+                let block = ThinkingBlock::RedactedThinking { data };
+                self.write_delta(Delta { thinking_blocks: Some(vec![block]), ..Delta::default() }, out);
             }
             _ => {}
         }
@@ -130,27 +190,28 @@ impl StreamTranslator {
     /// stream the request (e.g. streaming with tools): same frames, in one go.
     pub fn replay(&mut self, completion: &ChatCompletion, out: &mut Vec<u8>) {
         self.ensure_role(out);
-        let Some(choice) = completion.choices.first() else {
-            return self.on_end(out);
-        };
+        let Some(choice) = completion.choices.first() else { return self.on_end(out) };
         let message = &choice.message;
-        if let Some(reasoning) = message.reasoning_content.clone() {
-            self.emit_delta(Delta { reasoning_content: Some(reasoning), ..Delta::default() }, out);
-        }
-        if let Some(content) = message.content.clone().filter(|c| !c.is_empty()) {
-            self.emit_delta(Delta { content: Some(content), ..Delta::default() }, out);
+        let delta = Delta {
+            content: message.content.clone().filter(|c| !c.is_empty()),
+            reasoning_content: message.reasoning_content.clone(),
+            thinking_blocks: message.thinking_blocks.clone(),
+            ..Delta::default()
+        };
+        if delta != Delta::default() {
+            self.write_delta(delta, out);
         }
         for (index, call) in message.tool_calls.iter().flatten().enumerate() {
             let call = ToolCallDelta {
                 index: u32::try_from(index).unwrap_or(u32::MAX),
                 id: Some(call.id.clone()),
                 kind: Some("function"),
-                function: openai::chunk::FunctionCallDelta {
+                function: FunctionCallDelta {
                     name: Some(call.function.name.clone()),
                     arguments: call.function.arguments.clone(),
                 },
             };
-            self.emit_delta(Delta { tool_calls: Some(vec![call]), ..Delta::default() }, out);
+            self.write_delta(Delta { tool_calls: Some(vec![call]), ..Delta::default() }, out);
         }
         self.emit_finish(choice.finish_reason, out);
         if self.options.include_usage {
@@ -176,12 +237,27 @@ impl StreamTranslator {
         }
     }
 
-    fn emit_delta(&mut self, delta: Delta, out: &mut Vec<u8>) {
+    /// An answer delta: closes an open `<think>` tag first.
+    fn emit_delta(&mut self, mut delta: Delta, out: &mut Vec<u8>) {
+        if self.think_tag_open {
+            self.think_tag_open = false;
+            match &mut delta.content {
+                Some(content) => content.insert_str(0, "</think>"),
+                None => self.write_delta(Delta { content: Some("</think>".to_owned()), ..Delta::default() }, out),
+            }
+        }
+        self.write_delta(delta, out);
+    }
+
+    fn write_delta(&mut self, delta: Delta, out: &mut Vec<u8>) {
         self.ensure_role(out);
         self.write_chunk(vec![choice(delta, None)], None, out);
     }
 
     fn emit_finish(&mut self, reason: FinishReason, out: &mut Vec<u8>) {
+        if self.think_tag_open {
+            self.emit_delta(Delta::default(), out);
+        }
         self.ensure_role(out);
         self.finish_sent = true;
         self.write_chunk(vec![choice(Delta::default(), Some(reason))], None, out);

@@ -13,6 +13,7 @@ use crate::error::TranslateError;
 
 /// Inputs that decide the tool configuration.
 pub struct ToolRequest<'a> {
+    /// The tools offered to the model (none when `tool_choice` is `"none"`).
     pub tools: &'a [Tool],
     pub choice: Option<&'a ToolChoice>,
     /// Tools called earlier in the conversation: Bedrock rejects tool blocks without a toolConfig.
@@ -22,7 +23,7 @@ pub struct ToolRequest<'a> {
 
 /// Builds the toolConfig, or `None` when no tool is offered and history needs none.
 pub fn tool_config(request: &ToolRequest<'_>) -> Result<Option<ToolConfiguration>, TranslateError> {
-    let offered = if matches!(request.choice, Some(ToolChoice::None)) { &[][..] } else { request.tools };
+    let offered = request.tools;
     if !offered.is_empty() && !request.capabilities.tool_use {
         return Err(TranslateError::new("this model does not support tools", "tools"));
     }
@@ -30,8 +31,8 @@ pub fn tool_config(request: &ToolRequest<'_>) -> Result<Option<ToolConfiguration
     for (i, tool) in offered.iter().enumerate() {
         specs.push(tool_spec(tool, i)?);
     }
-    // `tool_choice: "none"` or a follow-up call without `tools`: describe the tools the
-    // history used, so Bedrock accepts the toolUse/toolResult blocks.
+    // Tools the history used but the request no longer offers: describe them, so Bedrock
+    // accepts the toolUse/toolResult blocks.
     for name in request.history_tool_names {
         if !offered.iter().any(|t| &t.function.name == name) {
             specs.push(history_tool_spec(name)?);
@@ -144,20 +145,15 @@ mod tests {
     }
 
     #[test]
-    fn none_offers_no_tools_but_keeps_history_tools() {
+    fn no_tools_no_config_and_history_tools_are_described() {
         let caps = capabilities_for("anthropic.claude-3-haiku-20240307-v1:0", None);
+        assert_eq!(tool_config(&request(&[], None, &caps)).unwrap(), None);
         let t = tools(json!([{"type":"function","function":{"name":"f"}}]));
-        assert_eq!(tool_config(&request(&t, Some(&ToolChoice::None), &caps)).unwrap(), None);
-        let history = vec!["f".to_owned()];
-        let req = ToolRequest {
-            tools: &t,
-            choice: Some(&ToolChoice::None),
-            history_tool_names: &history,
-            capabilities: &caps,
-        };
+        let history = vec!["old".to_owned(), "f".to_owned()];
+        let req = ToolRequest { tools: &t, choice: None, history_tool_names: &history, capabilities: &caps };
         let config = tool_config(&req).unwrap().unwrap();
-        assert_eq!(config.tools().len(), 1);
-        assert_eq!(config.tool_choice(), None);
+        assert_eq!(config.tools().len(), 2);
+        assert_eq!(spec(&config, 1).name(), "old");
     }
 
     #[test]

@@ -97,6 +97,40 @@ pub struct Config {
     /// Validate the configuration (and load API keys) and exit.
     #[arg(long)]
     pub check_config: bool,
+
+    /// How reasoning is returned: `reasoning_content` fields, or `think_tags` inline in the
+    /// content (per request: `reasoning_format`).
+    #[arg(long, env = "REASONING_FORMAT", default_value = "reasoning_content", value_parser = ["reasoning_content", "think_tags"])]
+    pub reasoning_format: String,
+
+    /// Bedrock guardrail applied to every chat request (requests may name another).
+    #[arg(long, env = "GUARDRAIL_ID")]
+    pub guardrail_id: Option<String>,
+
+    /// Version of GUARDRAIL_ID (a number or DRAFT).
+    #[arg(long, env = "GUARDRAIL_VERSION")]
+    pub guardrail_version: Option<String>,
+
+    /// Ask the guardrail for its trace.
+    #[arg(long, env = "GUARDRAIL_TRACE", default_value = "false", value_parser = parse_switch, action = ArgAction::Set)]
+    pub guardrail_trace: bool,
+
+    /// Seconds allowed to fetch an http(s) image URL.
+    #[arg(long, env = "IMAGE_FETCH_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub image_fetch_timeout_seconds: u64,
+
+    /// Largest image fetched from a URL, in bytes.
+    #[arg(long, env = "IMAGE_FETCH_MAX_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub image_fetch_max_bytes: usize,
+
+    /// Allow image URLs on loopback, private, link-local and metadata addresses (off: SSRF protection).
+    #[arg(long, env = "IMAGE_FETCH_ALLOW_PRIVATE", default_value = "false", value_parser = parse_switch, action = ArgAction::Set)]
+    pub image_fetch_allow_private: bool,
+
+    /// Image model used when an image request names none or names an OpenAI `dall-e-*` /
+    /// `gpt-image-*` model.
+    #[arg(long, env = "DEFAULT_IMAGE_MODEL", default_value = "amazon.nova-canvas-v1:0")]
+    pub default_image_model: String,
 }
 
 /// A configuration that cannot be served, with a message naming the setting.
@@ -138,6 +172,12 @@ impl Config {
                 "MODELS_REFRESH_SECONDS, STREAM_KEEPALIVE_SECONDS and BEDROCK_TIMEOUT_SECONDS must be positive".into(),
             ));
         }
+        if self.guardrail_id.is_some() != self.guardrail_version.is_some() {
+            return Err(ConfigError("GUARDRAIL_ID and GUARDRAIL_VERSION must be set together".into()));
+        }
+        if self.image_fetch_timeout_seconds == 0 || self.image_fetch_max_bytes == 0 {
+            return Err(ConfigError("IMAGE_FETCH_TIMEOUT_SECONDS and IMAGE_FETCH_MAX_BYTES must be positive".into()));
+        }
         if self.max_request_body_bytes < 1024 {
             return Err(ConfigError("MAX_REQUEST_BODY_BYTES must be at least 1024".into()));
         }
@@ -154,6 +194,23 @@ impl Config {
 
     pub fn bedrock_timeout(&self) -> Duration {
         Duration::from_secs(self.bedrock_timeout_seconds)
+    }
+
+    /// The operator's guardrail, if configured.
+    pub fn guardrail(&self) -> Option<bedrock::Guardrail> {
+        Some(bedrock::Guardrail {
+            identifier: self.guardrail_id.clone()?,
+            version: self.guardrail_version.clone()?,
+            trace: self.guardrail_trace,
+        })
+    }
+
+    /// The configured default for how reasoning is returned.
+    pub fn default_reasoning_format(&self) -> openai::ReasoningFormat {
+        match self.reasoning_format.as_str() {
+            "think_tags" => openai::ReasoningFormat::ThinkTags,
+            _ => openai::ReasoningFormat::ReasoningContent,
+        }
     }
 
     /// Whether any source of API keys is configured.
@@ -214,6 +271,29 @@ mod tests {
         assert_eq!(parse(&["--api-route-prefix", "/v1/"]).unwrap().api_route_prefix, "/v1");
         assert!(parse(&["--api-route-prefix", "api"]).is_err());
         assert!(parse(&["--api-route-prefix", "/"]).is_err());
+    }
+
+    #[test]
+    fn default_image_model_is_nova_canvas_and_settable() {
+        assert_eq!(parse(&[]).unwrap().default_image_model, "amazon.nova-canvas-v1:0");
+        let config = parse(&["--default-image-model", "stability.sd3-5-large-v1:0"]).unwrap();
+        assert_eq!(config.default_image_model, "stability.sd3-5-large-v1:0");
+    }
+
+    #[test]
+    fn guardrail_needs_id_and_version() {
+        assert!(parse(&["--guardrail-id", "g"]).is_err());
+        let config = parse(&["--guardrail-id", "g", "--guardrail-version", "2"]).unwrap();
+        assert_eq!(config.guardrail().unwrap().version, "2");
+        assert!(parse(&[]).unwrap().guardrail().is_none());
+    }
+
+    #[test]
+    fn reasoning_format_choices() {
+        assert_eq!(parse(&[]).unwrap().default_reasoning_format(), openai::ReasoningFormat::ReasoningContent);
+        let tags = parse(&["--reasoning-format", "think_tags"]).unwrap();
+        assert_eq!(tags.default_reasoning_format(), openai::ReasoningFormat::ThinkTags);
+        assert!(parse(&["--reasoning-format", "xml"]).is_err());
     }
 
     #[test]

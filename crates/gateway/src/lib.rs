@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod fetch;
 pub mod keys;
 pub mod models;
 pub mod routes;
@@ -70,8 +71,9 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .expose_headers([REQUEST_ID.clone()])
         .max_age(std::time::Duration::from_secs(600));
+    // Headers are mirrored from the preflight: browsers never let `*` cover Authorization.
     if origins.iter().any(|o| o == "*") {
-        layer.allow_origin(Any).allow_headers(Any)
+        layer.allow_origin(Any).allow_headers(tower_http::cors::AllowHeaders::mirror_request())
     } else {
         let list: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
         layer

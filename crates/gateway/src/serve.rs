@@ -7,6 +7,7 @@ use rand::RngCore;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::fetch::ImageFetcher;
 use crate::keys::{load_api_keys, ApiKeys, KeyError};
 use crate::models::{Catalog, DiscoveryOptions};
 use crate::state::AppState;
@@ -21,6 +22,8 @@ pub enum StartError {
     Emulator(std::io::Error),
     #[error("could not listen on {addr}: {source}")]
     Listen { addr: String, source: std::io::Error },
+    #[error("could not build the HTTP client for image URLs: {0}")]
+    Http(String),
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -56,7 +59,8 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
         application_profiles: config.enable_application_inference_profiles,
     };
     let catalog = Arc::new(Catalog::new(bedrock.clone(), discovery));
-    let state = AppState { config: Arc::new(config), bedrock, catalog, keys: Arc::new(ApiKeys::new(keys)) };
+    let images = ImageFetcher::new(&config).map_err(|e| StartError::Http(e.to_string()))?;
+    let state = AppState { config: Arc::new(config), bedrock, catalog, keys: Arc::new(ApiKeys::new(keys)), images };
     Ok(Started { state, generated_key, emulator })
 }
 

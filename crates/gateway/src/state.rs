@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::fetch::ImageFetcher;
 use crate::keys::ApiKeys;
 use crate::models::Catalog;
 use crate::upstream::Bedrock;
@@ -13,4 +14,5 @@ pub struct AppState {
     pub bedrock: Bedrock,
     pub catalog: Arc<Catalog>,
     pub keys: Arc<ApiKeys>,
+    pub images: ImageFetcher,
 }

@@ -2,6 +2,7 @@
 //! mapping of SDK failures onto our error table.
 
 use std::error::Error as StdError;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::meta::region::RegionProviderChain;
@@ -10,7 +11,16 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::operation::converse_stream::ConverseStreamOutput as StreamResponse;
-use aws_sdk_bedrockruntime::types::ConverseStreamOutput;
+use aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError;
+use aws_sdk_bedrockruntime::types::{
+    ConverseStreamOutput, GuardrailConfiguration, GuardrailStreamConfiguration, GuardrailTrace,
+};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::event_stream::RawMessage;
 use bedrock::{classify_upstream, ConverseParts, ConverseResult, UpstreamErrorKind};
 
 use crate::config::Config;
@@ -67,8 +77,15 @@ impl Bedrock {
     }
 
     /// Converse (non-streaming).
-    pub async fn converse(&self, parts: ConverseParts) -> Result<ConverseResult, UpstreamError> {
-        let builder = self.runtime.converse();
+    pub async fn converse(&self, mut parts: ConverseParts) -> Result<ConverseResult, UpstreamError> {
+        let guardrail = parts.guardrail.take().map(|g| {
+            GuardrailConfiguration::builder()
+                .guardrail_identifier(g.identifier)
+                .guardrail_version(g.version)
+                .trace(trace(g.trace))
+                .build()
+        });
+        let builder = self.runtime.converse().set_guardrail_config(guardrail);
         let output = apply_parts!(builder, parts).send().await.map_err(|e| classify_sdk_error(&e))?;
         Ok(ConverseResult {
             message: output.output.and_then(|o| o.as_message().ok().cloned()),
@@ -79,10 +96,80 @@ impl Bedrock {
 
     /// ConverseStream: returns once Bedrock accepted the request, so a rejected request
     /// still gets a proper HTTP status.
-    pub async fn converse_stream(&self, parts: ConverseParts) -> Result<EventStream, UpstreamError> {
-        let builder = self.runtime.converse_stream();
+    pub async fn converse_stream(&self, mut parts: ConverseParts) -> Result<EventStream, UpstreamError> {
+        let guardrail = parts.guardrail.take().map(|g| {
+            GuardrailStreamConfiguration::builder()
+                .guardrail_identifier(g.identifier)
+                .guardrail_version(g.version)
+                .trace(trace(g.trace))
+                .build()
+        });
+        let builder = self.runtime.converse_stream().set_guardrail_config(guardrail);
         let output: StreamResponse = apply_parts!(builder, parts).send().await.map_err(|e| classify_sdk_error(&e))?;
         Ok(EventStream { receiver: output.stream })
+    }
+}
+
+impl Bedrock {
+    /// InvokeModel with a JSON body (embeddings and image models). Returns the answer's
+    /// body and the input token count Bedrock reports in `x-amzn-bedrock-input-token-count`
+    /// (the SDK does not model that header, so an interceptor reads it).
+    pub async fn invoke_model(&self, model_id: &str, body: Vec<u8>) -> Result<InvokeResult, UpstreamError> {
+        let tokens = Arc::new(Mutex::new(None));
+        let output = self
+            .runtime
+            .invoke_model()
+            .model_id(model_id)
+            .content_type("application/json")
+            .accept("application/json")
+            .body(aws_smithy_types::Blob::new(body))
+            .customize()
+            .interceptor(InputTokenCount(Arc::clone(&tokens)))
+            .send()
+            .await
+            .map_err(|e| classify_sdk_error(&e))?;
+        let input_tokens = tokens.lock().ok().and_then(|t| *t);
+        Ok(InvokeResult { body: output.body.into_inner(), input_tokens })
+    }
+}
+
+/// An InvokeModel answer.
+#[derive(Debug, Clone)]
+pub struct InvokeResult {
+    pub body: Vec<u8>,
+    /// Input tokens as Bedrock counted them, when it said.
+    pub input_tokens: Option<u64>,
+}
+
+/// Reads `x-amzn-bedrock-input-token-count` off each InvokeModel response.
+#[derive(Debug)]
+struct InputTokenCount(Arc<Mutex<Option<u64>>>);
+
+impl Intercept for InputTokenCount {
+    fn name(&self) -> &'static str {
+        "InputTokenCount"
+    }
+
+    fn read_before_deserialization(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let count = context.response().headers().get("x-amzn-bedrock-input-token-count");
+        if let Ok(mut slot) = self.0.lock() {
+            // The last attempt's answer is the one returned.
+            *slot = count.and_then(|c| c.trim().parse().ok());
+        }
+        Ok(())
+    }
+}
+
+fn trace(enabled: bool) -> GuardrailTrace {
+    if enabled {
+        GuardrailTrace::Enabled
+    } else {
+        GuardrailTrace::Disabled
     }
 }
 
@@ -106,15 +193,32 @@ use apply_parts;
 pub struct EventStream {
     receiver: aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver<
         ConverseStreamOutput,
-        aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError,
+        ConverseStreamOutputError,
     >,
 }
 
 impl EventStream {
     /// The next event; `Ok(None)` at the normal end.
     pub async fn next(&mut self) -> Result<Option<ConverseStreamOutput>, UpstreamError> {
-        self.receiver.recv().await.map_err(|e| classify_sdk_error(&e))
+        self.receiver.recv().await.map_err(|e| classify_stream_error(&e))
     }
+}
+
+/// Exceptions inside an event stream carry their type only in the frame's headers, which
+/// the SDK turns into the error's variant but not into `code()`: read the variant.
+fn classify_stream_error(error: &SdkError<ConverseStreamOutputError, RawMessage>) -> UpstreamError {
+    let classified = classify_sdk_error(error);
+    let Some(err) = error.as_service_error().filter(|e| e.code().is_none()) else { return classified };
+    let code = match err {
+        ConverseStreamOutputError::ThrottlingException(_) => "ThrottlingException",
+        ConverseStreamOutputError::ValidationException(_) => "ValidationException",
+        ConverseStreamOutputError::ServiceUnavailableException(_) => "ServiceUnavailableException",
+        ConverseStreamOutputError::InternalServerException(_) => "InternalServerException",
+        ConverseStreamOutputError::ModelStreamErrorException(_) => "ModelStreamErrorException",
+        _ => return classified,
+    };
+    let message = format!("Bedrock {code}: {}", err.message().unwrap_or("the stream failed"));
+    UpstreamError { class: classify_upstream(UpstreamErrorKind::Service, Some(code)), message }
 }
 
 /// Classifies any SDK failure (either stream layer, any operation) through the one table.

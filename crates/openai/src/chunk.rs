@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::chat::ThinkingBlock;
 use crate::response::{FinishReason, Usage};
 
 /// One SSE chunk.
@@ -40,6 +41,9 @@ pub struct Delta {
     pub reasoning_content: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCallDelta>>,
+    /// A completed, signed reasoning block (sent once its signature arrives).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thinking_blocks: Option<Vec<ThinkingBlock>>,
 }
 
 /// A fragment of a tool call; `id`, `type` and `name` come only in the first fragment.

@@ -13,7 +13,10 @@ pub mod parse;
 pub mod response;
 pub mod tools;
 
-pub use chat::{ChatCompletionRequest, ChatMessage, ReasoningEffort, Role, StopSequences, StreamOptions};
+pub use chat::{
+    parse_chat_request, ChatCompletionRequest, ChatMessage, GuardrailConfig, JsonSchemaFormat, PassThrough,
+    PromptCaching, ReasoningEffort, ReasoningFormat, ResponseFormat, Role, StopSequences, StreamOptions, ThinkingBlock,
+};
 pub use chunk::{ChatCompletionChunk, ChunkChoice, Delta, ToolCallDelta};
 pub use content::{ContentPart, FilePart, ImageUrl, MessageContent};
 pub use error::{ErrorBody, ErrorDetail};

@@ -33,10 +33,38 @@ fn describe(err: &serde_json::Error) -> String {
     }
     // serde's data errors carry " at line L column C"; the path in `param` is more useful.
     let text = err.to_string();
-    match text.rfind(" at line ") {
-        Some(at) => text[..at].to_owned(),
-        None => text,
+    let text = match text.rfind(" at line ") {
+        Some(at) => &text[..at],
+        None => &text,
+    };
+    without_values(text)
+}
+
+/// serde quotes the offending value (`invalid type: string "…", expected …`, ``unknown
+/// variant `…` ``), which may be prompt text: error messages and logs must never carry it.
+/// Quoted spans before `expected` are removed; the expectation itself is kept.
+pub fn without_values(message: &str) -> String {
+    let (head, tail) = match message.find(", expected") {
+        Some(at) => message.split_at(at),
+        None => (message, ""),
+    };
+    let mut out = String::with_capacity(message.len());
+    let mut quote: Option<char> = None;
+    for c in head.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '`' => {
+                quote = Some(c);
+                if out.ends_with(' ') {
+                    out.pop();
+                }
+            }
+            None => out.push(c),
+        }
     }
+    out.push_str(tail);
+    out
 }
 
 #[cfg(test)]
@@ -57,6 +85,34 @@ mod tests {
         let err = parse_json::<ChatCompletionRequest>(body).unwrap_err();
         assert_eq!(err.param.as_deref(), Some("messages[1].content"));
         assert!(!err.message.contains("line"), "{}", err.message);
+    }
+
+    #[test]
+    fn values_never_appear_in_messages() {
+        let secret = "my secret prompt";
+        for body in [
+            format!(r#"{{"messages":"{secret}"}}"#),
+            format!(r#"{{"messages":[{{"role":"{secret}","content":"x"}}]}}"#),
+            format!(r#"{{"messages":[{{"role":"assistant","tool_calls":"{secret}"}}]}}"#),
+            format!(r#"{{"messages":[],"tool_choice":"{secret}"}}"#),
+            format!(r#"{{"messages":[],"reasoning_effort":"{secret}"}}"#),
+        ] {
+            let err = parse_json::<ChatCompletionRequest>(body.as_bytes()).unwrap_err();
+            assert!(!err.message.contains("secret"), "{}", err.message);
+            assert!(err.message.contains("expected"), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn quoted_values_are_removed_but_expectations_kept() {
+        assert_eq!(
+            without_values("unknown variant `robot`, expected one of `system`, `user`"),
+            "unknown variant, expected one of `system`, `user`"
+        );
+        assert_eq!(
+            without_values(r#"invalid type: string "x", expected a sequence"#),
+            "invalid type: string, expected a sequence"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::chat::ThinkingBlock;
 use crate::tools::ToolCall;
 
 /// `chat.completion` object.
@@ -36,6 +37,9 @@ pub struct AssistantMessage {
     pub reasoning_content: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCall>>,
+    /// Signed reasoning blocks, to be sent back on the next turn (LiteLLM's convention).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thinking_blocks: Option<Vec<ThinkingBlock>>,
     pub refusal: Option<String>,
 }
 
@@ -94,6 +98,7 @@ mod tests {
                     content: Some("hi".into()),
                     reasoning_content: None,
                     tool_calls: None,
+                    thinking_blocks: None,
                     refusal: None,
                 },
                 finish_reason: FinishReason::ToolCalls,

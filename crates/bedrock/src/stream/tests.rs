@@ -24,7 +24,12 @@ fn frames(out: &[u8]) -> Vec<Value> {
 }
 
 fn translator(include_usage: bool) -> StreamTranslator {
-    StreamTranslator::new("chatcmpl-1".into(), "m".into(), 5, StreamOptions { include_usage })
+    StreamTranslator::new(
+        "chatcmpl-1".into(),
+        "m".into(),
+        5,
+        StreamOptions { include_usage, ..StreamOptions::default() },
+    )
 }
 
 fn start() -> ConverseStreamOutput {
@@ -217,13 +222,17 @@ fn replay_emits_a_whole_completion_as_chunks() {
         .unwrap();
     let usage = TokenUsage::builder().input_tokens(1).output_tokens(1).total_tokens(2).build().unwrap();
     let result = ConverseResult { message: Some(message), stop_reason: StopReason::ToolUse, usage: Some(usage) };
-    let completion =
-        chat_completion_from_converse(&result, CompletionMeta { id: "chatcmpl-1", created: 5, model: "m" });
+    let completion = chat_completion_from_converse(
+        &result,
+        CompletionMeta { id: "chatcmpl-1", created: 5, model: "m" },
+        Default::default(),
+    );
     let mut out = Vec::new();
     translator(true).replay(&completion, &mut out);
     let frames = frames(&out);
     assert_eq!(frames.len(), 6);
     assert_eq!(frames[0]["choices"][0]["delta"]["role"], "assistant");
+    assert_eq!(frames[1]["choices"][0]["delta"], json!({"content": "hi"}));
     assert_eq!(frames[1]["choices"][0]["delta"]["content"], "hi");
     assert_eq!(
         frames[2]["choices"][0]["delta"]["tool_calls"][0]["function"],
@@ -232,4 +241,74 @@ fn replay_emits_a_whole_completion_as_chunks() {
     assert_eq!(frames[3]["choices"][0]["finish_reason"], "tool_calls");
     assert_eq!(frames[4]["usage"]["total_tokens"], 2);
     assert_eq!(frames[5], "[DONE]");
+}
+
+fn reasoning_delta(block: i32, delta: ReasoningContentBlockDelta) -> ConverseStreamOutput {
+    ConverseStreamOutput::ContentBlockDelta(
+        ContentBlockDeltaEvent::builder()
+            .content_block_index(block)
+            .delta(ContentBlockDelta::ReasoningContent(delta))
+            .build()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn signatures_close_thinking_blocks() {
+    let frames = run(
+        &mut translator(false),
+        &[
+            start(),
+            reasoning_delta(0, ReasoningContentBlockDelta::Text("a".into())),
+            reasoning_delta(0, ReasoningContentBlockDelta::Text("b".into())),
+            reasoning_delta(0, ReasoningContentBlockDelta::Signature("sig".into())),
+            text(1, "answer"),
+            stop("end_turn"),
+        ],
+    );
+    assert_eq!(
+        frames[3]["choices"][0]["delta"],
+        json!({"thinking_blocks": [{"type": "thinking", "thinking": "ab", "signature": "sig"}]})
+    );
+}
+
+#[test]
+fn think_tags_wrap_reasoning_in_content() {
+    let options = StreamOptions { reasoning_format: ReasoningFormat::ThinkTags, ..StreamOptions::default() };
+    let mut t = StreamTranslator::new("c".into(), "m".into(), 1, options);
+    let frames = run(
+        &mut t,
+        &[
+            start(),
+            reasoning_delta(0, ReasoningContentBlockDelta::Text("hm".into())),
+            reasoning_delta(0, ReasoningContentBlockDelta::Text("m".into())),
+            text(1, "42"),
+            stop("end_turn"),
+        ],
+    );
+    let content: String = frames.iter().filter_map(|f| f["choices"][0]["delta"]["content"].as_str()).collect();
+    assert_eq!(content, "<think>hmm</think>42");
+}
+
+#[test]
+fn think_tag_closes_before_finish() {
+    let options = StreamOptions { reasoning_format: ReasoningFormat::ThinkTags, ..StreamOptions::default() };
+    let mut t = StreamTranslator::new("c".into(), "m".into(), 1, options);
+    let frames =
+        run(&mut t, &[start(), reasoning_delta(0, ReasoningContentBlockDelta::Text("x".into())), stop("max_tokens")]);
+    let content: String = frames.iter().filter_map(|f| f["choices"][0]["delta"]["content"].as_str()).collect();
+    assert_eq!(content, "<think>x</think>");
+    assert_eq!(frames[frames.len() - 2]["choices"][0]["finish_reason"], "length");
+}
+
+#[test]
+fn structured_tool_streams_as_content() {
+    let options = StreamOptions { structured_tool: Some("get".into()), ..StreamOptions::default() };
+    let mut t = StreamTranslator::new("c".into(), "m".into(), 1, options);
+    let frames =
+        run(&mut t, &[start(), tool_start(0, "t"), tool_input(0, "{\"a\":"), tool_input(0, "1}"), stop("tool_use")]);
+    let content: String = frames.iter().filter_map(|f| f["choices"][0]["delta"]["content"].as_str()).collect();
+    assert_eq!(content, "{\"a\":1}");
+    assert!(frames.iter().all(|f| f["choices"][0]["delta"].get("tool_calls").is_none()));
+    assert_eq!(frames[frames.len() - 2]["choices"][0]["finish_reason"], "stop");
 }

@@ -7,16 +7,17 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bedrock::capabilities::capabilities_for;
-use bedrock::response::CompletionMeta;
+use bedrock::response::{CompletionMeta, ResponseOptions};
 use bedrock::{
     chat_completion_from_converse, translate_chat_request, ConverseParts, StreamOptions, StreamTranslator,
     TranslateError, TranslateOptions,
 };
-use openai::ChatCompletionRequest;
+use openai::{ChatCompletionRequest, ReasoningFormat};
 use rand::RngCore;
 
 use super::read_body;
 use crate::error::ApiError;
+use crate::fetch::inline_remote_images;
 use crate::models::{OutputKind, Resolved};
 use crate::sse::{sse_response, stream_response};
 use crate::state::AppState;
@@ -26,28 +27,52 @@ pub async fn chat_completions(State(state): State<AppState>, request: Request) -
     if state.config.debug {
         tracing::info!(body = %String::from_utf8_lossy(&body), "chat request");
     }
-    let request: ChatCompletionRequest = openai::parse_json(&body).map_err(ApiError::BadBody)?;
+    let mut request: ChatCompletionRequest = openai::parse_chat_request(&body).map_err(ApiError::BadBody)?;
     let target = resolve_chat_model(&state, request.model.as_deref()).await?;
-    let options = TranslateOptions {
-        model_id: &target.model_id,
-        foundation_id: target.foundation_id.as_deref(),
-        image_input: target.image_input,
-    };
-    let parts = translate_chat_request(&request, &options)?;
-    let meta = Meta { id: completion_id(), created: unix_now(), model: target.model_id.clone() };
+    if target.image_input {
+        inline_remote_images(&state.images, &mut request).await?;
+    }
+    let (parts, meta) = translate(&state, &request, &target)?;
     if !request.stream {
         return Ok(Json(complete(&state, parts, &meta).await?).into_response());
     }
-    let include_usage = request.stream_options.as_ref().and_then(|o| o.include_usage).unwrap_or(false);
-    let translator =
-        StreamTranslator::new(meta.id.clone(), meta.model.clone(), meta.created, StreamOptions { include_usage });
-    let with_tools = parts.tool_config.is_some();
-    if target.streaming && (!with_tools || capabilities_for(options.model_id, options.foundation_id).stream_tool_use) {
+    let stream_options = StreamOptions {
+        include_usage: request.stream_options.as_ref().and_then(|o| o.include_usage).unwrap_or(false),
+        reasoning_format: meta.reasoning_format,
+        structured_tool: meta.structured_tool.clone(),
+    };
+    let translator = StreamTranslator::new(meta.id.clone(), meta.model.clone(), meta.created, stream_options);
+    if target.can_stream(parts.tool_config.is_some()) {
         let upstream = state.bedrock.converse_stream(parts).await?;
         Ok(stream_response(upstream, translator, state.config.stream_keepalive(), state.config.debug))
     } else {
         replay_as_stream(&state, parts, &meta, translator).await
     }
+}
+
+/// The pure part: request → Converse parts, and how the answer must be shaped.
+fn translate(
+    state: &AppState,
+    request: &ChatCompletionRequest,
+    target: &ChatTarget,
+) -> Result<(ConverseParts, Meta), ApiError> {
+    let guardrail = state.config.guardrail();
+    let options = TranslateOptions {
+        model_id: &target.model_id,
+        foundation_id: target.foundation_id.as_deref(),
+        image_input: target.image_input,
+        prompt_caching: state.config.enable_prompt_caching,
+        guardrail: guardrail.as_ref(),
+    };
+    let translation = translate_chat_request(request, &options)?;
+    let meta = Meta {
+        id: completion_id(),
+        created: unix_now(),
+        model: target.model_id.clone(),
+        reasoning_format: request.extra.reasoning_format.unwrap_or_else(|| state.config.default_reasoning_format()),
+        structured_tool: translation.structured_tool,
+    };
+    Ok((translation.parts, meta))
 }
 
 /// The chat model a request resolves to, with what the catalogue knows of it.
@@ -57,6 +82,14 @@ struct ChatTarget {
     foundation_id: Option<String>,
     image_input: bool,
     streaming: bool,
+}
+
+impl ChatTarget {
+    /// Whether ConverseStream can serve the request (some models cannot stream with tools).
+    fn can_stream(&self, with_tools: bool) -> bool {
+        self.streaming
+            && (!with_tools || capabilities_for(&self.model_id, self.foundation_id.as_deref()).stream_tool_use)
+    }
 }
 
 async fn resolve_chat_model(state: &AppState, model: Option<&str>) -> Result<ChatTarget, ApiError> {
@@ -92,18 +125,21 @@ pub fn requested_model<'a>(model: Option<&'a str>, default_model: &'a str) -> &'
     }
 }
 
+/// Identity and shape of the answer.
 struct Meta {
     id: String,
     created: u64,
     model: String,
+    reasoning_format: ReasoningFormat,
+    structured_tool: Option<String>,
 }
 
 async fn complete(state: &AppState, parts: ConverseParts, meta: &Meta) -> Result<openai::ChatCompletion, ApiError> {
     let result = state.bedrock.converse(parts).await?;
-    let completion = chat_completion_from_converse(
-        &result,
-        CompletionMeta { id: &meta.id, created: meta.created, model: &meta.model },
-    );
+    let identity = CompletionMeta { id: &meta.id, created: meta.created, model: &meta.model };
+    let shape =
+        ResponseOptions { reasoning_format: meta.reasoning_format, structured_tool: meta.structured_tool.as_deref() };
+    let completion = chat_completion_from_converse(&result, identity, shape);
     if state.config.debug {
         tracing::info!(response = ?completion, "chat response");
     }
