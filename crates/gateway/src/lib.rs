@@ -31,6 +31,8 @@ pub fn router(state: AppState) -> Router {
         .route("/models", get(routes::models::list_models))
         .route("/models/{*id}", get(routes::models::get_model))
         .route("/chat/completions", post(routes::chat::chat_completions))
+        .route("/embeddings", post(routes::embeddings::embeddings))
+        .route("/images/generations", post(routes::images::generate_images))
         .method_not_allowed_fallback(routes::method_not_allowed)
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_api_key));
     let prefix = state.config.api_route_prefix.clone();

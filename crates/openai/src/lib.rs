@@ -7,7 +7,9 @@
 pub mod chat;
 pub mod chunk;
 pub mod content;
+pub mod embeddings;
 pub mod error;
+pub mod images;
 pub mod models;
 pub mod parse;
 pub mod response;
@@ -19,7 +21,11 @@ pub use chat::{
 };
 pub use chunk::{ChatCompletionChunk, ChunkChoice, Delta, ToolCallDelta};
 pub use content::{ContentPart, FilePart, ImageUrl, MessageContent};
+pub use embeddings::{
+    Embedding, EmbeddingInput, EmbeddingList, EmbeddingRequest, EmbeddingUsage, EmbeddingVector, EncodingFormat,
+};
 pub use error::{ErrorBody, ErrorDetail};
+pub use images::{Image, ImageExtras, ImageGenerationRequest, ImagesResponse};
 pub use models::{Model, ModelList};
 pub use parse::{parse_json, ParseError};
 pub use response::{

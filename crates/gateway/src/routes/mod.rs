@@ -1,7 +1,9 @@
 //! One module per endpoint.
 
 pub mod chat;
+pub mod embeddings;
 pub mod health;
+pub mod images;
 pub mod models;
 
 use axum::body::Body;

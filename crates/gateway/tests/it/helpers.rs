@@ -45,6 +45,11 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> Response<Body> {
         self.send(authed(Request::get(path)).body(Body::empty()).unwrap()).await
     }
+
+    /// Base URL of the in-process emulator (for its `/_emulator/` inspection endpoints).
+    pub fn emulator_url(&self) -> String {
+        self._started.emulator.as_ref().expect("tests run with --emulator").base_url()
+    }
 }
 
 pub fn authed(builder: http::request::Builder) -> http::request::Builder {

@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test harness: failing loudly is the point")]
 
 mod binary;
+mod embeddings;
 mod helpers;
 mod router;

@@ -1,0 +1,125 @@
+//! `POST /embeddings`: OpenAI embeddings over Bedrock InvokeModel.
+//!
+//! The translation (family table, bodies, parsing) is `bedrock::embeddings`; this module
+//! resolves the model and runs the calls: Cohere in batches of 96 texts, Titan and Nova
+//! one text per call, at most `MAX_IN_FLIGHT` calls at once, results in input order.
+
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bedrock::embeddings::{
+    embedding_family, embedding_list, parse_embeddings, plan_embeddings, supported_embedding_models, EmbeddingCall,
+    EmbeddingFamily, EmbeddingPlan,
+};
+use bedrock::{classify_upstream, model_id, TranslateError, UpstreamErrorKind};
+use futures::{StreamExt, TryStreamExt};
+use openai::EmbeddingRequest;
+
+use super::read_body;
+use crate::error::{ApiError, UpstreamError};
+use crate::models::{OutputKind, Resolved};
+use crate::state::AppState;
+
+/// InvokeModel calls one request may have in flight.
+pub const MAX_IN_FLIGHT: usize = 8;
+
+pub async fn embeddings(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    let body = read_body(request.into_body(), state.config.max_request_body_bytes).await?;
+    if state.config.debug {
+        tracing::info!(body = %String::from_utf8_lossy(&body), "embeddings request");
+    }
+    let request: EmbeddingRequest = openai::parse_json(&body).map_err(ApiError::BadBody)?;
+    let (model_id, family) = resolve_embedding_model(&state, request.model.as_deref()).await?;
+    let plan = plan_embeddings(&request, family)?;
+    let calls = plan.calls();
+    let answers: Vec<(Vec<Vec<f32>>, u64)> = futures::stream::iter(calls)
+        .map(|call| invoke(&state, &model_id, &plan, call))
+        .buffered(MAX_IN_FLIGHT)
+        .try_collect()
+        .await?;
+    let mut vectors = Vec::with_capacity(plan.texts.len());
+    let mut tokens = 0;
+    for (batch, batch_tokens) in answers {
+        vectors.extend(batch);
+        tokens += batch_tokens;
+    }
+    Ok(Json(embedding_list(model_id, vectors, plan.format, tokens)).into_response())
+}
+
+/// One call: its vectors and input tokens (the body's count, else Bedrock's header,
+/// else a cl100k_base estimate).
+async fn invoke(
+    state: &AppState,
+    model_id: &str,
+    plan: &EmbeddingPlan,
+    call: EmbeddingCall,
+) -> Result<(Vec<Vec<f32>>, u64), ApiError> {
+    let answer = state.bedrock.invoke_model(model_id, call.body.clone()).await?;
+    let parsed = parse_embeddings(plan.family.dialect, &answer.body, call.count).map_err(unreadable)?;
+    let tokens = parsed.input_tokens.or(answer.input_tokens).unwrap_or_else(|| plan.estimate_tokens(&call));
+    Ok((parsed.vectors, tokens))
+}
+
+/// An InvokeModel answer we could not read; the detail is logged, not sent.
+pub fn unreadable(detail: String) -> ApiError {
+    tracing::warn!(%detail, "unreadable InvokeModel answer");
+    ApiError::Upstream(UpstreamError {
+        class: classify_upstream(UpstreamErrorKind::Response, None),
+        message: "Amazon Bedrock sent a response the gateway could not read".to_owned(),
+    })
+}
+
+/// The model as sent; `DEFAULT_EMBEDDING_MODEL` when absent or an OpenAI `text-embedding-*` name.
+pub fn requested_embedding_model<'a>(model: Option<&'a str>, default_model: &'a str) -> &'a str {
+    const OPENAI_PREFIX: &str = "text-embedding-";
+    match model.map(str::trim) {
+        None | Some("") => default_model,
+        Some(m) if m.get(..OPENAI_PREFIX.len()).is_some_and(|p| p.eq_ignore_ascii_case(OPENAI_PREFIX)) => default_model,
+        Some(m) => m,
+    }
+}
+
+async fn resolve_embedding_model(
+    state: &AppState,
+    model: Option<&str>,
+) -> Result<(String, &'static EmbeddingFamily), ApiError> {
+    let model = requested_embedding_model(model, &state.config.default_embedding_model);
+    let resolved =
+        state.catalog.resolve(model).await.ok_or_else(|| ApiError::ModelNotFound { model: model.to_owned() })?;
+    let (id, foundation) = match resolved {
+        Resolved::Known(entry) if entry.output != OutputKind::Embedding => {
+            return Err(TranslateError::new(
+                "this model is not an embedding model; use the endpoint for its kind",
+                "model",
+            )
+            .into());
+        }
+        Resolved::Known(entry) => (entry.id, Some(entry.foundation_id)),
+        Resolved::PassThrough(id) => {
+            let foundation = model_id::foundation_id(&id).map(str::to_owned);
+            (id, foundation)
+        }
+    };
+    let family = foundation.as_deref().and_then(embedding_family).ok_or_else(|| {
+        TranslateError::new(
+            format!("this embedding model is not supported; supported models: {}", supported_embedding_models()),
+            "model",
+        )
+    })?;
+    Ok((id, family))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openai_names_map_to_the_default() {
+        assert_eq!(requested_embedding_model(Some("text-embedding-3-small"), "d"), "d");
+        assert_eq!(requested_embedding_model(Some("Text-Embedding-ada-002"), "d"), "d");
+        assert_eq!(requested_embedding_model(None, "d"), "d");
+        assert_eq!(requested_embedding_model(Some(""), "d"), "d");
+        assert_eq!(requested_embedding_model(Some("cohere.embed-v4:0"), "d"), "cohere.embed-v4:0");
+        assert_eq!(requested_embedding_model(Some("text-"), "d"), "text-");
+    }
+}
