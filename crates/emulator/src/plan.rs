@@ -106,6 +106,10 @@ fn schema_input(schema: Option<&Value>) -> Value {
 }
 
 /// The tool call `toolChoice` forces when no `#tool` directive is given.
+fn tool_forced(config: Option<&ToolConfig>) -> bool {
+    config.and_then(|c| c.tool_choice.as_ref()).is_some_and(|choice| choice.tool.is_some() || choice.any.is_some())
+}
+
 fn forced_tool(config: Option<&ToolConfig>) -> Option<(String, Value)> {
     let config = config?;
     let choice = config.tool_choice.as_ref()?;
@@ -200,7 +204,10 @@ pub fn build(req: &ConverseRequest, script: Script) -> Result<Plan, ApiError> {
     let stops = config.stop_sequences.unwrap_or_default();
     let max = config.max_tokens.map(|m| m.max(1) as u64);
     let mut reason = None;
-    if let Some(text) = answer_text(&script, !calls.is_empty()) {
+    // A forced tool choice makes the model answer with the tool call alone, no preamble
+    // (Anthropic prefills the turn), so no text is produced then.
+    let text = if tool_forced(req.tool_config.as_ref()) { None } else { answer_text(&script, !calls.is_empty()) };
+    if let Some(text) = text {
         let (text, cut) = limit(&text, &stops, max);
         reason = cut;
         if !text.is_empty() {

@@ -286,7 +286,24 @@ fn thinking(req: &ConverseRequest, model: &Model) -> Check {
     if inference.top_p.is_some() {
         return fail(format!("{errors} `top_p` must be unset when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility"));
     }
-    Ok(())
+    thinking_tool_history(req, errors)
+}
+
+/// With thinking on, the assistant turn that called tools must come back starting with its
+/// (signed) thinking block — the failure of gateways that drop reasoning between turns.
+fn thinking_tool_history(req: &ConverseRequest, errors: &str) -> Check {
+    let Some(last_assistant) = req.messages.iter().rev().find(|m| m.role == "assistant") else { return Ok(()) };
+    if !last_assistant.content.iter().any(|b| b.tool_use.is_some()) {
+        return Ok(());
+    }
+    match last_assistant.content.first() {
+        Some(first) if first.reasoning_content.is_some() => Ok(()),
+        Some(first) => {
+            let found = if first.tool_use.is_some() { "tool_use" } else { "text" };
+            fail(format!("{errors} messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{found}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from previous turns."))
+        }
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -109,3 +109,18 @@ fn checks_claude_thinking() {
     assert!(check(SONNET, thinking(2048, json!({"topP": 0.3})), false).unwrap_err().contains("top_p"));
     assert!(check("anthropic.claude-3-haiku-20240307-v1:0", thinking(2048, json!({})), false).is_err());
 }
+
+#[test]
+fn thinking_tool_turns_must_keep_their_thinking_block() {
+    let tool_use = json!({"toolUse": {"toolUseId": "t1", "name": "f", "input": {}}});
+    let result = json!({"role": "user", "content": [{"toolResult": {"toolUseId": "t1", "content": [{"text": "r"}]}}]});
+    let thinking_block = json!({"reasoningContent": {"reasoningText": {"text": "hm", "signature": "sig"}}});
+    let request = |assistant: serde_json::Value| {
+        json!({"messages": [user("a"), {"role": "assistant", "content": assistant}, result.clone()],
+               "toolConfig": tools(), "inferenceConfig": {"maxTokens": 4096},
+               "additionalModelRequestFields": {"thinking": {"type": "enabled", "budget_tokens": 2048}}})
+    };
+    let dropped = check(SONNET, request(json!([tool_use.clone()])), false).unwrap_err();
+    assert!(dropped.contains("Expected `thinking` or `redacted_thinking`, but found `tool_use`"), "{dropped}");
+    assert_eq!(check(SONNET, request(json!([thinking_block, tool_use])), false), Ok(()));
+}
