@@ -2,6 +2,8 @@
 
 pub mod catalog;
 pub mod index;
+pub mod resolve;
 
 pub use catalog::{Catalog, DiscoveryOptions, Resolved};
 pub use index::{ModelEntry, ModelIndex, OutputKind};
+pub use resolve::{requested_model, Target, CHAT_ALIASES, EMBEDDING_ALIASES, IMAGE_ALIASES};

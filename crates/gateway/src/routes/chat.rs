@@ -10,7 +10,7 @@ use bedrock::capabilities::capabilities_for;
 use bedrock::response::{CompletionMeta, ResponseOptions};
 use bedrock::{
     chat_completion_from_converse, translate_chat_request, ConverseParts, StreamOptions, StreamTranslator,
-    TranslateError, TranslateOptions,
+    TranslateOptions,
 };
 use openai::{ChatCompletionRequest, ReasoningFormat};
 use rand::RngCore;
@@ -18,7 +18,7 @@ use rand::RngCore;
 use super::read_body;
 use crate::error::ApiError;
 use crate::fetch::inline_remote_images;
-use crate::models::{OutputKind, Resolved};
+use crate::models::{requested_model, OutputKind, CHAT_ALIASES};
 use crate::sse::{sse_response, stream_response};
 use crate::state::AppState;
 
@@ -78,7 +78,7 @@ fn translate(
 /// The chat model a request resolves to, with what the catalogue knows of it.
 struct ChatTarget {
     model_id: String,
-    /// Foundation model behind a profile or ARN; `None` when the catalogue does not know it.
+    /// Foundation model behind a profile or ARN; `None` when neither catalogue nor id tells.
     foundation_id: Option<String>,
     image_input: bool,
     streaming: bool,
@@ -93,36 +93,11 @@ impl ChatTarget {
 }
 
 async fn resolve_chat_model(state: &AppState, model: Option<&str>) -> Result<ChatTarget, ApiError> {
-    let model = requested_model(model, &state.config.default_model);
-    let resolved =
-        state.catalog.resolve(model).await.ok_or_else(|| ApiError::ModelNotFound { model: model.to_owned() })?;
-    if resolved.output() != OutputKind::Text {
-        return Err(
-            TranslateError::new("this model is not a chat model; use the endpoint for its kind", "model").into()
-        );
-    }
-    Ok(match resolved {
-        Resolved::Known(entry) => ChatTarget {
-            model_id: entry.id,
-            foundation_id: Some(entry.foundation_id),
-            image_input: entry.image_input,
-            streaming: entry.streaming,
-        },
-        // Bedrock judges what the catalogue cannot: assume the common capabilities.
-        Resolved::PassThrough(id) => {
-            ChatTarget { model_id: id, foundation_id: None, image_input: true, streaming: true }
-        }
-    })
-}
-
-/// The model as sent, `DEFAULT_MODEL` when absent, and OpenAI `gpt-*` names mapped to
-/// `DEFAULT_MODEL` (as the reference does) so unmodified OpenAI apps work.
-pub fn requested_model<'a>(model: Option<&'a str>, default_model: &'a str) -> &'a str {
-    match model.map(str::trim) {
-        None | Some("") => default_model,
-        Some(m) if m.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("gpt-")) => default_model,
-        Some(m) => m,
-    }
+    let model = requested_model(model, &state.config.default_model, CHAT_ALIASES);
+    let target = state.catalog.resolve_for(model, OutputKind::Text).await?;
+    // Bedrock judges what the catalogue cannot list: assume the common capabilities.
+    let (image_input, streaming) = target.entry.as_ref().map_or((true, true), |e| (e.image_input, e.streaming));
+    Ok(ChatTarget { model_id: target.model_id, foundation_id: target.foundation_id, image_input, streaming })
 }
 
 /// Identity and shape of the answer.
@@ -182,16 +157,6 @@ fn unix_now() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn gpt_names_map_to_the_default_model() {
-        assert_eq!(requested_model(Some("gpt-4o"), "d"), "d");
-        assert_eq!(requested_model(Some("GPT-3.5-turbo"), "d"), "d");
-        assert_eq!(requested_model(None, "d"), "d");
-        assert_eq!(requested_model(Some(" "), "d"), "d");
-        assert_eq!(requested_model(Some("us.x.y"), "d"), "us.x.y");
-        assert_eq!(requested_model(Some("gp"), "d"), "gp");
-    }
 
     #[test]
     fn ids_are_long_and_random() {

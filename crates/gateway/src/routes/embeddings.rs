@@ -11,13 +11,13 @@ use bedrock::embeddings::{
     embedding_family, embedding_list, parse_embeddings, plan_embeddings, supported_embedding_models, EmbeddingCall,
     EmbeddingFamily, EmbeddingPlan,
 };
-use bedrock::{classify_upstream, model_id, TranslateError, UpstreamErrorKind};
+use bedrock::{classify_upstream, TranslateError, UpstreamErrorKind};
 use futures::{StreamExt, TryStreamExt};
 use openai::EmbeddingRequest;
 
 use super::read_body;
 use crate::error::{ApiError, UpstreamError};
-use crate::models::{OutputKind, Resolved};
+use crate::models::{requested_model, OutputKind, EMBEDDING_ALIASES};
 use crate::state::AppState;
 
 /// InvokeModel calls one request may have in flight.
@@ -69,57 +69,17 @@ pub fn unreadable(detail: String) -> ApiError {
     })
 }
 
-/// The model as sent; `DEFAULT_EMBEDDING_MODEL` when absent or an OpenAI `text-embedding-*` name.
-pub fn requested_embedding_model<'a>(model: Option<&'a str>, default_model: &'a str) -> &'a str {
-    const OPENAI_PREFIX: &str = "text-embedding-";
-    match model.map(str::trim) {
-        None | Some("") => default_model,
-        Some(m) if m.get(..OPENAI_PREFIX.len()).is_some_and(|p| p.eq_ignore_ascii_case(OPENAI_PREFIX)) => default_model,
-        Some(m) => m,
-    }
-}
-
 async fn resolve_embedding_model(
     state: &AppState,
     model: Option<&str>,
 ) -> Result<(String, &'static EmbeddingFamily), ApiError> {
-    let model = requested_embedding_model(model, &state.config.default_embedding_model);
-    let resolved =
-        state.catalog.resolve(model).await.ok_or_else(|| ApiError::ModelNotFound { model: model.to_owned() })?;
-    let (id, foundation) = match resolved {
-        Resolved::Known(entry) if entry.output != OutputKind::Embedding => {
-            return Err(TranslateError::new(
-                "this model is not an embedding model; use the endpoint for its kind",
-                "model",
-            )
-            .into());
-        }
-        Resolved::Known(entry) => (entry.id, Some(entry.foundation_id)),
-        Resolved::PassThrough(id) => {
-            let foundation = model_id::foundation_id(&id).map(str::to_owned);
-            (id, foundation)
-        }
-    };
-    let family = foundation.as_deref().and_then(embedding_family).ok_or_else(|| {
+    let model = requested_model(model, &state.config.default_embedding_model, EMBEDDING_ALIASES);
+    let target = state.catalog.resolve_for(model, OutputKind::Embedding).await?;
+    let family = target.foundation_id.as_deref().and_then(embedding_family).ok_or_else(|| {
         TranslateError::new(
             format!("this embedding model is not supported; supported models: {}", supported_embedding_models()),
             "model",
         )
     })?;
-    Ok((id, family))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn openai_names_map_to_the_default() {
-        assert_eq!(requested_embedding_model(Some("text-embedding-3-small"), "d"), "d");
-        assert_eq!(requested_embedding_model(Some("Text-Embedding-ada-002"), "d"), "d");
-        assert_eq!(requested_embedding_model(None, "d"), "d");
-        assert_eq!(requested_embedding_model(Some(""), "d"), "d");
-        assert_eq!(requested_embedding_model(Some("cohere.embed-v4:0"), "d"), "cohere.embed-v4:0");
-        assert_eq!(requested_embedding_model(Some("text-"), "d"), "text-");
-    }
+    Ok((target.model_id, family))
 }

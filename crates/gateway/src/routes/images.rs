@@ -9,14 +9,14 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bedrock::images::{image_family, parse_images, plan_images, ImageFamily, ImageResponseError};
-use bedrock::{classify_upstream, model_id, TranslateError, UpstreamErrorKind};
+use bedrock::{classify_upstream, TranslateError, UpstreamErrorKind};
 use futures::{StreamExt, TryStreamExt};
 use openai::{Image, ImageGenerationRequest, ImagesResponse};
 
 use super::embeddings::unreadable;
 use super::read_body;
 use crate::error::{ApiError, UpstreamError};
-use crate::models::{OutputKind, Resolved};
+use crate::models::{requested_model, OutputKind, IMAGE_ALIASES};
 use crate::state::AppState;
 
 /// InvokeModel calls one request may have in flight.
@@ -57,57 +57,17 @@ fn refused_or_unreadable(error: ImageResponseError) -> ApiError {
     }
 }
 
-/// The model as sent; `DEFAULT_IMAGE_MODEL` when absent or an OpenAI `dall-e-*` / `gpt-image-*` name.
-pub fn requested_image_model<'a>(model: Option<&'a str>, default_model: &'a str) -> &'a str {
-    let openai = |m: &str, prefix: &str| m.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix));
-    match model.map(str::trim) {
-        None | Some("") => default_model,
-        Some(m) if openai(m, "dall-e-") || openai(m, "gpt-image-") => default_model,
-        Some(m) => m,
-    }
-}
-
 async fn resolve_image_model(
     state: &AppState,
     model: Option<&str>,
 ) -> Result<(String, &'static ImageFamily), ApiError> {
-    let model = requested_image_model(model, &state.config.default_image_model);
-    let resolved =
-        state.catalog.resolve(model).await.ok_or_else(|| ApiError::ModelNotFound { model: model.to_owned() })?;
-    let (id, foundation) = match resolved {
-        Resolved::Known(entry) if entry.output != OutputKind::Image => {
-            return Err(TranslateError::new(
-                "this model is not an image model; use the endpoint for its kind",
-                "model",
-            )
-            .into());
-        }
-        Resolved::Known(entry) => (entry.id, Some(entry.foundation_id)),
-        Resolved::PassThrough(id) => {
-            let foundation = model_id::foundation_id(&id).map(str::to_owned);
-            (id, foundation)
-        }
-    };
-    let family = foundation.as_deref().and_then(image_family).ok_or_else(|| {
+    let model = requested_model(model, &state.config.default_image_model, IMAGE_ALIASES);
+    let target = state.catalog.resolve_for(model, OutputKind::Image).await?;
+    let family = target.foundation_id.as_deref().and_then(image_family).ok_or_else(|| {
         TranslateError::new(
             "this image model is not supported; use Titan Image Generator, Nova Canvas or a Stability model",
             "model",
         )
     })?;
-    Ok((id, family))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn openai_names_map_to_the_default() {
-        assert_eq!(requested_image_model(Some("dall-e-3"), "d"), "d");
-        assert_eq!(requested_image_model(Some("gpt-image-1"), "d"), "d");
-        assert_eq!(requested_image_model(Some("GPT-IMAGE-1"), "d"), "d");
-        assert_eq!(requested_image_model(None, "d"), "d");
-        assert_eq!(requested_image_model(Some(" "), "d"), "d");
-        assert_eq!(requested_image_model(Some("amazon.nova-canvas-v1:0"), "d"), "amazon.nova-canvas-v1:0");
-    }
+    Ok((target.model_id, family))
 }
