@@ -35,6 +35,18 @@ def binary(name: str) -> str:
     return str(path)
 
 
+def terminate(proc: subprocess.Popen, timeout: float = 10.0) -> int | None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout` seconds; the exit code."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=timeout)
+    return proc.returncode
+
+
 class Server:
     """A started server process; stop() it or use it as a context manager."""
 
@@ -44,13 +56,7 @@ class Server:
         self.output = output
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=timeout)
+        terminate(self.proc, timeout)
         if self.proc.stdout:
             self.proc.stdout.close()
 

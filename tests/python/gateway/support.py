@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import openai
 
-from procs import LISTENING, binary
+from procs import LISTENING, binary, terminate
 
 KEY = "sk-gw-test-primary-4b7e19c2"
 KEY2 = "sk-gw-test-second-90d1aa37"
@@ -239,13 +239,7 @@ class Gateway:
         return wait_until(listed, timeout, interval=0.1, message="the gateway's model list")
 
     def stop(self, timeout: float = 10.0) -> int | None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=timeout)
+        terminate(self.proc, timeout)
         self._pump.join(timeout=5)
         if self.proc.stdout:
             self.proc.stdout.close()

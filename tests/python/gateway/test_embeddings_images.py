@@ -12,7 +12,7 @@ from pathlib import Path
 import openai
 import pytest
 
-from gateway.support import KEY, new_marker
+from .support import KEY, new_marker
 
 COHERE_V3 = "cohere.embed-multilingual-v3"
 COHERE_V4 = "cohere.embed-v4:0"
