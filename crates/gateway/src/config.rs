@@ -77,6 +77,11 @@ pub struct Config {
     #[arg(long, env = "MODELS_REFRESH_SECONDS", default_value_t = 300)]
     pub models_refresh_seconds: u64,
 
+    /// An unknown model id refreshes the model list at most this often, in seconds (so a
+    /// client looping on a typo cannot flood ListFoundationModels); 0 refreshes on every miss.
+    #[arg(long, env = "MODELS_MISS_REFRESH_SECONDS", default_value_t = 10)]
+    pub models_miss_refresh_seconds: u64,
+
     /// Seconds of upstream silence after which an SSE keep-alive comment is sent.
     #[arg(long, env = "STREAM_KEEPALIVE_SECONDS", default_value_t = 15)]
     pub stream_keepalive_seconds: u64,

@@ -57,6 +57,7 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
     let discovery = DiscoveryOptions {
         system_profiles: config.enable_cross_region_inference,
         application_profiles: config.enable_application_inference_profiles,
+        miss_refresh_interval: std::time::Duration::from_secs(config.models_miss_refresh_seconds),
     };
     let catalog = Arc::new(Catalog::new(bedrock.clone(), discovery));
     let images = ImageFetcher::new(&config).map_err(|e| StartError::Http(e.to_string()))?;

@@ -14,15 +14,13 @@ use super::index::{build_index, ModelEntry, ModelIndex, OutputKind, ProfileRecor
 use crate::error::UpstreamError;
 use crate::upstream::{classify_sdk_error, Bedrock};
 
-/// Unknown ids trigger at most one refresh per this interval (so a client looping on a
-/// typo cannot turn into a flood of ListFoundationModels calls).
-const MISS_REFRESH_INTERVAL: Duration = Duration::from_secs(10);
-
 /// Which inference profiles become models.
 #[derive(Debug, Clone, Copy)]
 pub struct DiscoveryOptions {
     pub system_profiles: bool,
     pub application_profiles: bool,
+    /// Unknown ids trigger at most one refresh per this interval.
+    pub miss_refresh_interval: Duration,
 }
 
 /// The model catalogue shared by all requests.
@@ -105,7 +103,7 @@ impl Catalog {
 
     async fn may_refresh_for_miss(&self) -> bool {
         let last = self.refresh_lock.lock().await;
-        last.is_none_or(|at| at.elapsed() >= MISS_REFRESH_INTERVAL)
+        last.is_none_or(|at| at.elapsed() >= self.options.miss_refresh_interval)
     }
 
     /// Refreshes every `interval`, forever; failures are logged and retried next time.

@@ -4,7 +4,6 @@
 use axum::http::StatusCode;
 use base64::Engine;
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::*;
 
@@ -16,33 +15,8 @@ const STABILITY: &str = "stability.stable-image-core-v1:1";
 
 /// The InvokeModel requests the emulator recorded, oldest first.
 async fn invocations(app: &TestApp) -> Vec<Value> {
-    let url = app.emulator_url();
-    let host = url.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
-    let request = format!("GET /_emulator/requests HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    let body =
-        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.into() };
-    let all: Vec<Value> = serde_json::from_str(&body).unwrap();
-    all.into_iter().filter(|r| r["operation"] == "InvokeModel").collect()
-}
-
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap();
-        if size == 0 {
-            break;
-        }
-        out.push_str(&rest[..size]);
-        body = &rest[size + 2..];
-    }
-    out
+    let all = app.emulator_get("/_emulator/requests").await;
+    all.as_array().unwrap().iter().filter(|r| r["operation"] == "InvokeModel").cloned().collect()
 }
 
 async fn embed(app: &TestApp, body: Value) -> Value {

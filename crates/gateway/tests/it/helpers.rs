@@ -50,6 +50,13 @@ impl TestApp {
     pub fn emulator_url(&self) -> String {
         self._started.emulator.as_ref().expect("tests run with --emulator").base_url()
     }
+
+    /// GETs one of the emulator's inspection endpoints as JSON.
+    pub async fn emulator_get(&self, path: &str) -> Value {
+        let response = reqwest::get(format!("{}{path}", self.emulator_url())).await.unwrap();
+        assert!(response.status().is_success(), "{path}: {}", response.status());
+        serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
+    }
 }
 
 pub fn authed(builder: http::request::Builder) -> http::request::Builder {

@@ -172,3 +172,30 @@ async fn cors_with_a_configured_origin() {
     let response = app.send(preflight("https://evil.example")).await;
     assert!(response.headers().get("access-control-allow-origin").is_none());
 }
+
+async fn model_listings(app: &TestApp) -> u64 {
+    app.emulator_get("/_emulator/stats").await["by_operation"]["ListFoundationModels"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn an_unknown_model_refreshes_the_list_once_before_its_404() {
+    let app = app(&["--models-miss-refresh-seconds", "0"]).await;
+    let before = model_listings(&app).await;
+    let response = app.post_json("/v1/chat/completions", &chat("new.model-v9:0", "x")).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(model_listings(&app).await, before + 1, "exactly one refresh for the miss");
+    let known = app.post_json("/v1/chat/completions", &chat(HAIKU, "x")).await;
+    assert_eq!(known.status(), StatusCode::OK);
+    assert_eq!(model_listings(&app).await, before + 1, "known models never wait for AWS");
+}
+
+#[tokio::test]
+async fn misses_refresh_at_most_once_per_interval() {
+    let app = app(&[]).await; // default: 10 s, and the start-up listing just happened
+    let before = model_listings(&app).await;
+    for _ in 0..3 {
+        let response = app.post_json("/v1/chat/completions", &chat("typo.model-v1:0", "x")).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    }
+    assert_eq!(model_listings(&app).await, before);
+}
