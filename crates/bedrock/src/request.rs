@@ -90,7 +90,11 @@ pub fn translate_chat_request(
         max_tokens(request)?,
     )?;
     let structured_tool = structured.filter(|_| caps.tool_use).map(|s| s.tool_name().to_owned());
-    let choice = tool_choice(request, structured_tool.as_deref(), offered.len());
+    let mut choice = tool_choice(request, structured_tool.as_deref(), offered.len());
+    // Claude rejects a forced tool while thinking; let it choose instead of failing.
+    if plan.drop_sampling && matches!(choice, Some(ToolChoice::Required | ToolChoice::Function(_))) {
+        choice = Some(ToolChoice::Auto);
+    }
     let tool_request = ToolRequest {
         tools: &offered,
         choice: choice.as_ref(),

@@ -286,6 +286,14 @@ fn thinking(req: &ConverseRequest, model: &Model) -> Check {
     if inference.top_p.is_some() {
         return fail(format!("{errors} `top_p` must be unset when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility"));
     }
+    let forced = req
+        .tool_config
+        .as_ref()
+        .and_then(|c| c.tool_choice.as_ref())
+        .is_some_and(|c| c.tool.is_some() || c.any.is_some());
+    if forced {
+        return fail(format!("{errors} Thinking may not be enabled when tool_choice forces tool use."));
+    }
     thinking_tool_history(req, errors)
 }
 

@@ -124,3 +124,11 @@ fn thinking_tool_turns_must_keep_their_thinking_block() {
     assert!(dropped.contains("Expected `thinking` or `redacted_thinking`, but found `tool_use`"), "{dropped}");
     assert_eq!(check(SONNET, request(json!([thinking_block, tool_use])), false), Ok(()));
 }
+
+#[test]
+fn thinking_rejects_a_forced_tool() {
+    let forced = json!({"messages": [user("a")], "inferenceConfig": {"maxTokens": 4096},
+        "toolConfig": {"tools": tools()["tools"], "toolChoice": {"any": {}}},
+        "additionalModelRequestFields": {"thinking": {"type": "enabled", "budget_tokens": 2048}}});
+    assert!(check(SONNET, forced, false).unwrap_err().contains("forces tool use"));
+}

@@ -149,3 +149,17 @@ fn pass_through_fields_reach_additional_fields() {
     assert_eq!(fields["thinking"]["budget_tokens"], 2000);
     assert_eq!(parts.inference_config.unwrap().max_tokens(), Some(2000 + crate::reasoning::ANSWER_ROOM));
 }
+
+#[test]
+fn forced_tools_become_auto_while_claude_thinks() {
+    let req =
+        request(json!({"messages": user("x"), "reasoning_effort": "low", "response_format": {"type": "json_object"},
+                             "tools": [{"type":"function","function":{"name":"f"}}], "tool_choice": "required"}));
+    let config = translate_chat_request(&req, &SONNET_37).unwrap().parts.tool_config.unwrap();
+    assert!(matches!(config.tool_choice(), Some(aws_sdk_bedrockruntime::types::ToolChoice::Auto(_))));
+    let without_thinking =
+        request(json!({"messages": user("x"), "tools": [{"type":"function","function":{"name":"f"}}],
+                                          "tool_choice": "required"}));
+    let config = translate_chat_request(&without_thinking, &SONNET_37).unwrap().parts.tool_config.unwrap();
+    assert!(matches!(config.tool_choice(), Some(aws_sdk_bedrockruntime::types::ToolChoice::Any(_))));
+}
