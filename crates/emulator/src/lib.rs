@@ -28,6 +28,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt as _;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -107,6 +108,10 @@ pub async fn serve(
     config: EmulatorConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // TCP_NODELAY: stream frames leave as they are produced, as on real Bedrock.
+    let listener = listener.tap_io(|tcp| {
+        let _ignored = tcp.set_nodelay(true);
+    });
     axum::serve(listener, router(config)).with_graceful_shutdown(shutdown).await
 }
 

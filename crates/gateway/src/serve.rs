@@ -3,6 +3,7 @@
 use std::io::Write as _;
 use std::sync::Arc;
 
+use axum::serve::ListenerExt as _;
 use rand::RngCore;
 use tokio::net::TcpListener;
 
@@ -82,6 +83,13 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let refresher = state.catalog.spawn_refresher(state.config.models_refresh_interval());
     let local = listener.local_addr().map_err(StartError::Serve)?;
     announce(&local, &started);
+    // Without TCP_NODELAY a short SSE stream's last chunks wait ~40 ms for the client's
+    // delayed ACK (Nagle); tokens must leave as soon as they arrive.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, crate::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
