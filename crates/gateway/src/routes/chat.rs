@@ -15,7 +15,7 @@ use bedrock::{
 use openai::{ChatCompletionRequest, ReasoningFormat};
 use rand::RngCore;
 
-use super::read_body;
+use super::read_request;
 use crate::error::ApiError;
 use crate::fetch::inline_remote_images;
 use crate::models::{requested_model, OutputKind, CHAT_ALIASES};
@@ -23,10 +23,7 @@ use crate::sse::{sse_response, stream_response};
 use crate::state::AppState;
 
 pub async fn chat_completions(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
-    let body = read_body(request.into_body(), state.config.max_request_body_bytes).await?;
-    if state.config.debug {
-        tracing::info!(body = %String::from_utf8_lossy(&body), "chat request");
-    }
+    let body = read_request(&state, request, "chat").await?;
     let mut request: ChatCompletionRequest = openai::parse_chat_request(&body).map_err(ApiError::BadBody)?;
     let target = resolve_chat_model(&state, request.model.as_deref()).await?;
     if target.image_input {

@@ -15,7 +15,7 @@ use bedrock::{classify_upstream, TranslateError, UpstreamErrorKind};
 use futures::{StreamExt, TryStreamExt};
 use openai::EmbeddingRequest;
 
-use super::read_body;
+use super::read_request;
 use crate::error::{ApiError, UpstreamError};
 use crate::models::{requested_model, OutputKind, EMBEDDING_ALIASES};
 use crate::state::AppState;
@@ -24,10 +24,7 @@ use crate::state::AppState;
 pub const MAX_IN_FLIGHT: usize = 8;
 
 pub async fn embeddings(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
-    let body = read_body(request.into_body(), state.config.max_request_body_bytes).await?;
-    if state.config.debug {
-        tracing::info!(body = %String::from_utf8_lossy(&body), "embeddings request");
-    }
+    let body = read_request(&state, request, "embeddings").await?;
     let request: EmbeddingRequest = openai::parse_json(&body).map_err(ApiError::BadBody)?;
     let (model_id, family) = resolve_embedding_model(&state, request.model.as_deref()).await?;
     let plan = plan_embeddings(&request, family)?;

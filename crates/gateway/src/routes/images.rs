@@ -14,7 +14,7 @@ use futures::{StreamExt, TryStreamExt};
 use openai::{Image, ImageGenerationRequest, ImagesResponse};
 
 use super::embeddings::unreadable;
-use super::read_body;
+use super::read_request;
 use crate::error::{ApiError, UpstreamError};
 use crate::models::{requested_model, OutputKind, IMAGE_ALIASES};
 use crate::state::AppState;
@@ -23,10 +23,7 @@ use crate::state::AppState;
 const MAX_IN_FLIGHT: usize = 4;
 
 pub async fn generate_images(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
-    let body = read_body(request.into_body(), state.config.max_request_body_bytes).await?;
-    if state.config.debug {
-        tracing::info!(body = %String::from_utf8_lossy(&body), "image request");
-    }
+    let body = read_request(&state, request, "image").await?;
     let request: ImageGenerationRequest = openai::parse_json(&body).map_err(ApiError::BadBody)?;
     let (model_id, family) = resolve_image_model(&state, request.model.as_deref()).await?;
     let plan = plan_images(&request, family)?;

@@ -22,6 +22,19 @@ pub async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ApiErro
     })
 }
 
+/// Reads a request body within the size limit; logs its content only when DEBUG is on.
+pub async fn read_request(
+    state: &crate::state::AppState,
+    request: axum::extract::Request,
+    what: &'static str,
+) -> Result<bytes::Bytes, ApiError> {
+    let body = read_body(request.into_body(), state.config.max_request_body_bytes).await?;
+    if state.config.debug {
+        tracing::info!(body = %String::from_utf8_lossy(&body), "{what} request");
+    }
+    Ok(body)
+}
+
 /// Fallback for unknown routes.
 pub async fn not_found() -> ApiError {
     ApiError::RouteNotFound
