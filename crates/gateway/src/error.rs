@@ -41,6 +41,19 @@ pub struct UpstreamError {
     pub message: String,
 }
 
+/// What a client is told when Bedrock's answer could not be read (details go to the log).
+pub const UNREADABLE_RESPONSE: &str = "Amazon Bedrock sent a response the gateway could not read";
+
+impl UpstreamError {
+    /// Bedrock answered, but not in a shape the gateway can read.
+    pub fn unreadable_response() -> Self {
+        Self {
+            class: bedrock::classify_upstream(bedrock::UpstreamErrorKind::Response, None),
+            message: UNREADABLE_RESPONSE.to_owned(),
+        }
+    }
+}
+
 /// Seconds a client should wait before retrying a throttled or unavailable request.
 const RETRY_AFTER_SECONDS: &str = "1";
 

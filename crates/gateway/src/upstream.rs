@@ -248,7 +248,7 @@ where
         }
         _ => {
             tracing::warn!(error = %source_chain(error), "unexpected response from Bedrock");
-            (UpstreamErrorKind::Response, None, "Amazon Bedrock sent a response the gateway could not read".to_owned())
+            (UpstreamErrorKind::Response, None, crate::error::UNREADABLE_RESPONSE.to_owned())
         }
     };
     UpstreamError { class: classify_upstream(kind, code.as_deref()), message }

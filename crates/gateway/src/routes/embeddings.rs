@@ -11,12 +11,12 @@ use bedrock::embeddings::{
     embedding_family, embedding_list, parse_embeddings, plan_embeddings, supported_embedding_models, EmbeddingCall,
     EmbeddingFamily, EmbeddingPlan,
 };
-use bedrock::{classify_upstream, TranslateError, UpstreamErrorKind};
+use bedrock::TranslateError;
 use futures::{StreamExt, TryStreamExt};
 use openai::EmbeddingRequest;
 
-use super::read_request;
-use crate::error::{ApiError, UpstreamError};
+use super::{read_request, unreadable};
+use crate::error::ApiError;
 use crate::models::{requested_model, OutputKind, EMBEDDING_ALIASES};
 use crate::state::AppState;
 
@@ -55,15 +55,6 @@ async fn invoke(
     let parsed = parse_embeddings(plan.family.dialect, &answer.body, call.count).map_err(unreadable)?;
     let tokens = parsed.input_tokens.or(answer.input_tokens).unwrap_or_else(|| plan.estimate_tokens(&call));
     Ok((parsed.vectors, tokens))
-}
-
-/// An InvokeModel answer we could not read; the detail is logged, not sent.
-pub fn unreadable(detail: String) -> ApiError {
-    tracing::warn!(%detail, "unreadable InvokeModel answer");
-    ApiError::Upstream(UpstreamError {
-        class: classify_upstream(UpstreamErrorKind::Response, None),
-        message: "Amazon Bedrock sent a response the gateway could not read".to_owned(),
-    })
 }
 
 async fn resolve_embedding_model(

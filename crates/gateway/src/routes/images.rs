@@ -13,8 +13,7 @@ use bedrock::{classify_upstream, TranslateError, UpstreamErrorKind};
 use futures::{StreamExt, TryStreamExt};
 use openai::{Image, ImageGenerationRequest, ImagesResponse};
 
-use super::embeddings::unreadable;
-use super::read_request;
+use super::{read_request, unreadable};
 use crate::error::{ApiError, UpstreamError};
 use crate::models::{requested_model, OutputKind, IMAGE_ALIASES};
 use crate::state::AppState;

@@ -35,6 +35,12 @@ pub async fn read_request(
     Ok(body)
 }
 
+/// An InvokeModel answer we could not read; the detail is logged, not sent.
+pub fn unreadable(detail: String) -> ApiError {
+    tracing::warn!(%detail, "unreadable InvokeModel answer");
+    ApiError::Upstream(crate::error::UpstreamError::unreadable_response())
+}
+
 /// Fallback for unknown routes.
 pub async fn not_found() -> ApiError {
     ApiError::RouteNotFound
