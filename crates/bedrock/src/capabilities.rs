@@ -1,4 +1,9 @@
 //! Per-model quirks, as data in one place (never substring checks scattered in code).
+//!
+//! The system-prompt, document, tool-use and streaming-tool-use columns follow the Bedrock
+//! user guide's "Supported models and model features" table for the Converse API
+//! (<https://docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference-supported-models-features.html>).
+//! Image input is not here: ListFoundationModels reports it (`inputModalities`).
 
 use crate::model_id;
 
@@ -7,6 +12,8 @@ use crate::model_id;
 pub struct Capabilities {
     /// Accepts Converse `system` blocks; otherwise system text is folded into the first user turn.
     pub system_prompt: bool,
+    /// Accepts `document` blocks ("document chat").
+    pub documents: bool,
     /// Accepts `toolConfig`.
     pub tool_use: bool,
     /// Accepts `toolConfig` on ConverseStream.
@@ -57,6 +64,7 @@ pub enum TopKStyle {
 
 const DEFAULT: Capabilities = Capabilities {
     system_prompt: true,
+    documents: true,
     tool_use: true,
     stream_tool_use: true,
     tool_choice: true,
@@ -71,10 +79,22 @@ const DEFAULT: Capabilities = Capabilities {
 const CLAUDE: Capabilities = Capabilities { prompt_caching: true, reasoning: ReasoningStyle::ClaudeBudget, ..DEFAULT };
 const CLAUDE_45: Capabilities = Capabilities { temperature_xor_top_p: true, ..CLAUDE };
 const NOVA: Capabilities = Capabilities { prompt_caching: true, top_k: TopKStyle::NovaInferenceConfig, ..DEFAULT };
+/// No tool use at all (so none while streaming either).
+const NO_TOOLS: Capabilities = Capabilities { tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT };
+/// Tool use, but not on ConverseStream (answered without streaming, replayed as SSE).
+const BATCH_TOOLS: Capabilities = Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT };
+/// Mistral 7B / Mixtral Instruct and Titan Text: no system prompt and no tools.
+const INSTRUCT_ONLY: Capabilities = Capabilities { system_prompt: false, ..NO_TOOLS };
 
 /// Longest matching foundation-id prefix wins; unknown models get `DEFAULT`.
 const TABLE: &[(&str, Capabilities)] = &[
+    ("ai21.jamba-instruct", Capabilities { documents: false, ..NO_TOOLS }),
     ("anthropic.claude", Capabilities { reasoning: ReasoningStyle::None, prompt_caching: false, ..CLAUDE }),
+    ("anthropic.claude-v2", Capabilities { tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    (
+        "anthropic.claude-instant",
+        Capabilities { tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT },
+    ),
     ("anthropic.claude-3-5-haiku", Capabilities { reasoning: ReasoningStyle::None, ..CLAUDE }),
     ("anthropic.claude-3-7-sonnet", CLAUDE),
     ("anthropic.claude-sonnet-4", CLAUDE),
@@ -89,24 +109,26 @@ const TABLE: &[(&str, Capabilities)] = &[
         Capabilities { reasoning: ReasoningStyle::ClaudeAdaptive, assistant_prefill: false, ..CLAUDE_45 },
     ),
     ("amazon.nova", NOVA),
+    ("amazon.nova-micro", Capabilities { documents: false, ..NOVA }),
     ("amazon.nova-2", Capabilities { reasoning: ReasoningStyle::Nova, ..NOVA }),
-    (
-        "amazon.titan-text",
-        Capabilities {
-            system_prompt: false,
-            tool_use: false,
-            stream_tool_use: false,
-            tool_choice: false,
-            top_k: TopKStyle::Unsupported,
-            ..DEFAULT
-        },
-    ),
-    ("mistral.mistral-7b", Capabilities { tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT }),
-    ("mistral.mixtral", Capabilities { tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT }),
-    ("mistral.mistral-large", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
-    ("meta.llama", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
-    ("cohere.command-r", Capabilities { stream_tool_use: false, tool_choice: false, ..DEFAULT }),
-    ("deepseek.r1", Capabilities { tool_use: false, stream_tool_use: false, tool_choice: false, ..DEFAULT }),
+    ("amazon.titan-text", Capabilities { top_k: TopKStyle::Unsupported, ..INSTRUCT_ONLY }),
+    ("amazon.titan-text-premier", Capabilities { documents: false, top_k: TopKStyle::Unsupported, ..INSTRUCT_ONLY }),
+    ("mistral.mistral-7b", INSTRUCT_ONLY),
+    ("mistral.mixtral", INSTRUCT_ONLY),
+    ("mistral.mistral-large", BATCH_TOOLS),
+    ("mistral.mistral-small", BATCH_TOOLS),
+    ("mistral.pixtral", DEFAULT),
+    ("meta.llama", BATCH_TOOLS),
+    ("meta.llama2", NO_TOOLS),
+    ("meta.llama3-", NO_TOOLS),
+    ("meta.llama3-1", BATCH_TOOLS),
+    ("meta.llama3-2-1b", NO_TOOLS),
+    ("meta.llama3-2-3b", NO_TOOLS),
+    ("meta.llama3-2-11b", BATCH_TOOLS),
+    ("meta.llama3-2-90b", BATCH_TOOLS),
+    ("meta.llama3-3", BATCH_TOOLS),
+    ("cohere.command-r", BATCH_TOOLS),
+    ("deepseek.r1", NO_TOOLS),
     ("deepseek.v3", Capabilities { reasoning: ReasoningStyle::DeepSeek, ..DEFAULT }),
     ("openai.gpt-oss", Capabilities { max_temperature: 2.0, reasoning: ReasoningStyle::GptOss, ..DEFAULT }),
 ];
@@ -149,6 +171,25 @@ mod tests {
         assert_eq!(opus46.reasoning, ReasoningStyle::ClaudeAdaptive);
         assert!(!opus46.assistant_prefill);
         assert_eq!(capabilities_for("amazon.nova-lite-v1:0", None).top_k, TopKStyle::NovaInferenceConfig);
+    }
+
+    #[test]
+    fn models_without_system_prompts_documents_or_tools() {
+        for id in
+            ["mistral.mistral-7b-instruct-v0:2", "mistral.mixtral-8x7b-instruct-v0:1", "amazon.titan-text-lite-v1"]
+        {
+            let caps = capabilities_for(id, None);
+            assert!(!caps.system_prompt && !caps.tool_use, "{id}");
+        }
+        assert!(!capabilities_for("us.amazon.nova-micro-v1:0", None).documents);
+        assert!(capabilities_for("us.amazon.nova-lite-v1:0", None).documents);
+        assert!(!capabilities_for("amazon.titan-text-premier-v1:0", None).documents);
+        assert!(!capabilities_for("meta.llama3-8b-instruct-v1:0", None).tool_use);
+        assert!(!capabilities_for("us.meta.llama3-2-3b-instruct-v1:0", None).tool_use);
+        let llama31 = capabilities_for("meta.llama3-1-70b-instruct-v1:0", None);
+        assert!(llama31.tool_use && !llama31.stream_tool_use);
+        let pixtral = capabilities_for("us.mistral.pixtral-large-2502-v1:0", None);
+        assert!(pixtral.stream_tool_use && pixtral.system_prompt);
     }
 
     #[test]

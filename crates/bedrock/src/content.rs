@@ -41,7 +41,8 @@ pub fn content_blocks(
     }
 }
 
-fn has_cache_control(part: &ContentPart) -> bool {
+/// Whether a part carries an Anthropic-style `cache_control` marker.
+pub fn has_cache_control(part: &ContentPart) -> bool {
     matches!(
         part,
         ContentPart::Text { cache_control: Some(_), .. } | ContentPart::ImageUrl { cache_control: Some(_), .. }

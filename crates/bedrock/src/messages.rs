@@ -13,7 +13,7 @@ use aws_smithy_types::Blob;
 use base64::Engine as _;
 use openai::{ChatMessage, ContentPart, MessageContent, Role, ThinkingBlock, ToolCall};
 
-use crate::content::{content_blocks, image_block, is_blank};
+use crate::content::{cache_point, content_blocks, has_cache_control, image_block, is_blank};
 use crate::document::to_document;
 use crate::error::TranslateError;
 
@@ -66,7 +66,8 @@ pub fn translate_messages(
 #[derive(Default)]
 struct ConversationBuilder {
     options: ConversationOptions,
-    system: Vec<String>,
+    /// System text and the cache points that follow marked parts, in order.
+    system: Vec<SystemContentBlock>,
     turns: Vec<Turn>,
     latest_tool_call_ids: Vec<String>,
     history_tool_names: Vec<String>,
@@ -77,10 +78,9 @@ impl ConversationBuilder {
         let path = format!("messages[{index}]");
         match message.role {
             Role::System => {
-                let text = required_content(message, &path)?.joined_text();
-                if !is_blank(&text) {
-                    self.system.push(text);
-                }
+                let content = required_content(message, &path)?;
+                let blocks = system_blocks(content, self.options.cache_points)?;
+                push_system(&mut self.system, blocks);
             }
             Role::User => {
                 let content = required_content(message, &path)?;
@@ -97,7 +97,11 @@ impl ConversationBuilder {
                 } else {
                     self.tool_result(message, &path)?
                 };
-                self.add(ConversationRole::User, vec![block], index);
+                let mut blocks = vec![block];
+                if self.options.cache_points && marks_cache(required_content(message, &path)?) {
+                    blocks.push(ContentBlock::CachePoint(cache_point()?));
+                }
+                self.add(ConversationRole::User, blocks, index);
             }
             Role::Function => {
                 return Err(TranslateError::new(
@@ -187,13 +191,13 @@ impl ConversationBuilder {
                 first_index,
             });
         }
-        let mut system: Vec<SystemContentBlock> = Vec::new();
+        let mut system = self.system;
         if self.options.fold_system {
-            if !self.system.is_empty() {
-                turns[0].blocks.insert(0, ContentBlock::Text(self.system.join("\n\n")));
+            let texts: Vec<&str> = system.iter().filter_map(|b| b.as_text().ok().map(String::as_str)).collect();
+            if !texts.is_empty() {
+                turns[0].blocks.insert(0, ContentBlock::Text(texts.join("\n\n")));
             }
-        } else {
-            system = self.system.into_iter().map(SystemContentBlock::Text).collect();
+            system = Vec::new();
         }
         let messages = turns
             .into_iter()
@@ -201,6 +205,46 @@ impl ConversationBuilder {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Conversation { system, messages, history_tool_names: self.history_tool_names })
     }
+}
+
+/// A system message as Converse system blocks: its text parts joined, split after each
+/// part marked with `cache_control` by a cache point (coding agents mark their long prompt).
+fn system_blocks(content: &MessageContent, cache_points: bool) -> Result<Vec<SystemContentBlock>, TranslateError> {
+    let MessageContent::Parts(parts) = content else {
+        return Ok(system_text(vec![content.joined_text().as_str()]).into_iter().collect());
+    };
+    let mut blocks = Vec::new();
+    let mut pending: Vec<&str> = Vec::new();
+    for part in parts {
+        if let ContentPart::Text { text, .. } = part {
+            pending.push(text);
+        }
+        if cache_points && has_cache_control(part) {
+            blocks.extend(system_text(std::mem::take(&mut pending)));
+            blocks.push(SystemContentBlock::CachePoint(cache_point()?));
+        }
+    }
+    blocks.extend(system_text(pending));
+    Ok(blocks)
+}
+
+fn system_text(texts: Vec<&str>) -> Option<SystemContentBlock> {
+    let text = texts.join("\n");
+    (!is_blank(&text)).then_some(SystemContentBlock::Text(text))
+}
+
+/// Appends system blocks; a cache point needs content before it and is never doubled.
+fn push_system(system: &mut Vec<SystemContentBlock>, blocks: Vec<SystemContentBlock>) {
+    for block in blocks {
+        let after_content = system.last().is_some_and(|last| !last.is_cache_point());
+        if after_content || !block.is_cache_point() {
+            system.push(block);
+        }
+    }
+}
+
+fn marks_cache(content: &MessageContent) -> bool {
+    matches!(content, MessageContent::Parts(parts) if parts.iter().any(has_cache_control))
 }
 
 fn required_content<'a>(message: &'a ChatMessage, path: &str) -> Result<&'a MessageContent, TranslateError> {
@@ -375,6 +419,57 @@ mod tests {
         let second = results[1].as_tool_result().unwrap();
         assert_eq!(second.content(), &[ToolResultContentBlock::Text(EMPTY_TOOL_RESULT.into())]);
         assert_eq!(conv.history_tool_names, vec!["get"]);
+    }
+
+    #[test]
+    fn cache_control_in_system_developer_assistant_and_tool_messages_become_cache_points() {
+        let marked = |text: &str| json!({"type":"text","text":text,"cache_control":{"type":"ephemeral"}});
+        let conv = translate_messages(
+            &parse(json!([
+                {"role":"system","content":[{"type":"text","text":"a"},marked("b"),{"type":"text","text":"c"}]},
+                {"role":"developer","content":[marked("d")]},
+                {"role":"user","content":"q"},
+                {"role":"assistant","content":[marked("e")],"tool_calls":[
+                    {"id":"t1","type":"function","function":{"name":"get","arguments":"{}"}}]},
+                {"role":"tool","tool_call_id":"t1","content":[marked("r")]}
+            ])),
+            ConversationOptions { cache_points: true, ..PLAIN },
+        )
+        .unwrap();
+        let point = || SystemContentBlock::CachePoint(crate::content::cache_point().unwrap());
+        let text = |t: &str| SystemContentBlock::Text(t.into());
+        assert_eq!(conv.system, vec![text("a\nb"), point(), text("c"), text("d"), point()]);
+        assert!(conv.messages[1].content()[1].is_cache_point(), "after the marked assistant text");
+        let tool_turn = conv.messages[2].content();
+        assert!(tool_turn[0].is_tool_result() && tool_turn[1].is_cache_point());
+    }
+
+    #[test]
+    fn cache_control_is_ignored_without_caching_and_when_the_system_is_folded() {
+        let messages = parse(json!([
+            {"role":"system","content":[{"type":"text","text":"s","cache_control":{"type":"ephemeral"}}]},
+            {"role":"user","content":"q"}
+        ]));
+        let plain = translate_messages(&messages, PLAIN).unwrap();
+        assert_eq!(plain.system, vec![SystemContentBlock::Text("s".into())]);
+        let folded =
+            translate_messages(&messages, ConversationOptions { cache_points: true, fold_system: true, ..PLAIN })
+                .unwrap();
+        assert!(folded.system.is_empty());
+        assert_eq!(texts(&folded.messages[0]), vec!["s", "q"]);
+    }
+
+    #[test]
+    fn a_marker_on_blank_system_text_adds_no_leading_cache_point() {
+        let conv = translate_messages(
+            &parse(json!([
+                {"role":"system","content":[{"type":"text","text":" ","cache_control":{"type":"ephemeral"}}]},
+                {"role":"user","content":"q"}
+            ])),
+            ConversationOptions { cache_points: true, ..PLAIN },
+        )
+        .unwrap();
+        assert!(conv.system.is_empty());
     }
 
     #[test]

@@ -67,10 +67,13 @@ pub fn translate_chat_request(
     if request.n.is_some_and(|n| n > 1) {
         return Err(TranslateError::new("n > 1 is not supported: Bedrock returns one choice per request", "n"));
     }
-    if !options.image_input {
-        reject_images(request)?;
-    }
     let caps = capabilities_for(options.model_id, options.foundation_id);
+    if !options.image_input {
+        reject_parts(request, |p| matches!(p, ContentPart::ImageUrl { .. }), "this model does not accept image input")?;
+    }
+    if !caps.documents {
+        reject_parts(request, |p| matches!(p, ContentPart::File { .. }), "this model does not accept documents")?;
+    }
     let structured = structured_output(request.response_format.as_ref())?;
     let offered = offered_tools(request, structured.as_ref(), &caps);
     let conversation_options = ConversationOptions {
@@ -171,14 +174,16 @@ fn append_to_last_user_turn(messages: &mut [Message], text: String) -> Result<()
     Ok(())
 }
 
-fn reject_images(request: &ChatCompletionRequest) -> Result<(), TranslateError> {
-    for (i, message) in request.messages.iter().enumerate() {
-        let Some(MessageContent::Parts(parts)) = &message.content else { continue };
-        if let Some(j) = parts.iter().position(|p| matches!(p, ContentPart::ImageUrl { .. })) {
-            return Err(TranslateError::new(
-                "this model does not accept image input",
-                format!("messages[{i}].content[{j}]"),
-            ));
+/// A 400 naming the first content part the model cannot take.
+fn reject_parts(
+    request: &ChatCompletionRequest,
+    unsupported: fn(&ContentPart) -> bool,
+    message: &'static str,
+) -> Result<(), TranslateError> {
+    for (i, message_i) in request.messages.iter().enumerate() {
+        let Some(MessageContent::Parts(parts)) = &message_i.content else { continue };
+        if let Some(j) = parts.iter().position(unsupported) {
+            return Err(TranslateError::new(message, format!("messages[{i}].content[{j}]")));
         }
     }
     Ok(())

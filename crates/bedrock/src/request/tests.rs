@@ -63,6 +63,28 @@ fn images_need_an_image_model() {
 }
 
 #[test]
+fn documents_need_a_model_with_document_chat() {
+    let req = request(json!({"messages":[{"role":"user","content":[
+        {"type":"text","text":"summarise"},
+        {"type":"file","file":{"filename":"a.pdf","file_data":"data:application/pdf;base64,JVBERi0="}}]}]}));
+    let micro = TranslateOptions { model_id: "us.amazon.nova-micro-v1:0", image_input: false, ..HAIKU };
+    let err = translate_chat_request(&req, &micro).unwrap_err();
+    assert_eq!(err.param.as_deref(), Some("messages[0].content[1]"));
+    assert!(err.message.contains("documents"));
+    assert!(translate_chat_request(&req, &HAIKU).is_ok());
+}
+
+#[test]
+fn system_prompts_fold_into_the_first_user_turn_for_mistral_instruct() {
+    let req = request(json!({"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}]}));
+    for model_id in ["mistral.mistral-7b-instruct-v0:2", "mistral.mixtral-8x7b-instruct-v0:1"] {
+        let parts = translate_chat_request(&req, &TranslateOptions { model_id, ..HAIKU }).unwrap().parts;
+        assert!(parts.system.is_empty(), "{model_id}");
+        assert_eq!(parts.messages[0].content()[0].as_text().unwrap(), "be brief");
+    }
+}
+
+#[test]
 fn tool_choice_none_offers_nothing_and_flattens_history() {
     let req = request(json!({
         "messages": [
