@@ -74,15 +74,19 @@ const CLAUDE_TEXT: Caps = TOOLS;
 const CLAUDE_THINK: Caps = Caps { thinking: true, ..CLAUDE3 };
 const CLAUDE_45: Caps = Caps { exclusive_sampling: true, ..CLAUDE_THINK };
 const NOVA: Caps = Caps { images: true, ..TOOLS };
-const NOVA_TEXT: Caps = TOOLS;
+/// Nova Micro: text only, no document chat.
+const NOVA_TEXT: Caps = Caps { documents: false, ..TOOLS };
 const LLAMA: Caps = Caps { stream_tools: false, tool_choice: false, ..TOOLS };
 const LLAMA_VISION: Caps = Caps { images: true, ..LLAMA };
 const MISTRAL_LARGE: Caps = LLAMA;
-const MISTRAL_SMALL: Caps = BASE;
+/// Mistral 7B and Mixtral 8x7B Instruct: no system prompt, no tools.
+const MISTRAL_INSTRUCT: Caps = BASE;
 const COMMAND_R: Caps = LLAMA;
 const DEEPSEEK: Caps = Caps { system: true, ..BASE };
 const GPT_OSS: Caps = TOOLS;
-const TITAN_TEXT: Caps = Caps { documents: false, ..BASE };
+/// Titan Text: no system prompt and no tools; documents except on Premier.
+const TITAN_TEXT: Caps = BASE;
+const TITAN_PREMIER: Caps = Caps { documents: false, ..BASE };
 const NONE: Caps = BASE;
 
 /// One foundation model.
@@ -198,12 +202,14 @@ pub static MODELS: &[Model] = &[
     m("meta.llama3-2-90b-instruct-v1:0", "Llama 3.2 90B Instruct", META, ProfileOnly, US, LLAMA_VISION, Chat),
     m("meta.llama3-3-70b-instruct-v1:0", "Llama 3.3 70B Instruct", META, ProfileOnly, US, LLAMA, Chat),
     m("mistral.mistral-large-2402-v1:0", "Mistral Large (24.02)", "Mistral AI", OnDemand, NO_GEOS, MISTRAL_LARGE, Chat),
-    m("mistral.mistral-7b-instruct-v0:2", "Mistral 7B Instruct", "Mistral AI", OnDemand, NO_GEOS, MISTRAL_SMALL, Chat),
+    m("mistral.mistral-7b-instruct-v0:2", "Mistral 7B Instruct", "Mistral AI", OnDemand, NO_GEOS, MISTRAL_INSTRUCT, Chat),
+    m("mistral.mixtral-8x7b-instruct-v0:1", "Mixtral 8x7B Instruct", "Mistral AI", OnDemand, NO_GEOS, MISTRAL_INSTRUCT, Chat),
     m("cohere.command-r-v1:0", "Command R", "Cohere", OnDemand, NO_GEOS, COMMAND_R, Chat),
     m("cohere.command-r-plus-v1:0", "Command R+", "Cohere", OnDemand, NO_GEOS, COMMAND_R, Chat),
     m("deepseek.r1-v1:0", "DeepSeek-R1", "DeepSeek", ProfileOnly, US, DEEPSEEK, Chat),
     m("openai.gpt-oss-120b-1:0", "gpt-oss-120b", "OpenAI", OnDemand, NO_GEOS, GPT_OSS, Chat),
     m("amazon.titan-text-express-v1", "Titan Text G1 - Express", AMZ, OnDemand, NO_GEOS, TITAN_TEXT, Chat),
+    m("amazon.titan-text-premier-v1:0", "Titan Text G1 - Premier", AMZ, OnDemand, NO_GEOS, TITAN_PREMIER, Chat),
     m("cohere.embed-english-v3", "Embed English", "Cohere", OnDemand, NO_GEOS, NONE, Embed(Embedder::CohereV3)),
     m("cohere.embed-multilingual-v3", "Embed Multilingual", "Cohere", OnDemand, NO_GEOS, NONE, Embed(Embedder::CohereV3)),
     m("cohere.embed-v4:0", "Embed v4", "Cohere", Both, US_EU_GLOBAL, NONE, Embed(Embedder::CohereV4)),

@@ -41,7 +41,7 @@ fn model_filters() {
     let count = |pairs: &[(&str, &str)]| MODELS.iter().filter(|m| model_matches(m, &params(pairs))).count();
     assert_eq!(count(&[]), MODELS.len());
     assert!(count(&[("byProvider", "anthropic")]) >= 10);
-    assert_eq!(count(&[("byProvider", "mistral")]), 2);
+    assert_eq!(count(&[("byProvider", "mistral")]), 3);
     assert_eq!(count(&[("byOutputModality", "IMAGE")]), 4);
     assert_eq!(count(&[("byInferenceType", "PROVISIONED")]), 0);
     assert!(count(&[("byCustomizationType", "DISTILLATION")]) >= 3);

@@ -85,6 +85,23 @@ fn checks_inference_config() {
 }
 
 #[test]
+fn follows_the_feature_table_for_system_prompts_and_documents() {
+    let system = json!({"messages": [user("a")], "system": [{"text": "s"}]});
+    for model in
+        ["mistral.mixtral-8x7b-instruct-v0:1", "mistral.mistral-7b-instruct-v0:2", "amazon.titan-text-premier-v1:0"]
+    {
+        assert!(check(model, system.clone(), false).unwrap_err().contains("system messages"), "{model}");
+    }
+    let pdf = json!({"document": {"name": "a", "format": "pdf", "source": {"bytes": "JVBERi0="}}});
+    let document = json!({"messages": [{"role": "user", "content": [pdf, {"text": "summarise"}]}]});
+    for model in ["amazon.nova-micro-v1:0", "amazon.titan-text-premier-v1:0"] {
+        assert!(check(model, document.clone(), false).unwrap_err().contains("documents"), "{model}");
+    }
+    assert_eq!(check("amazon.titan-text-express-v1", document.clone(), false), Ok(()));
+    assert_eq!(check("amazon.nova-lite-v1:0", document, false), Ok(()));
+}
+
+#[test]
 fn checks_capabilities_and_tools() {
     let system = json!({"messages": [user("a")], "system": [{"text": "s"}]});
     assert!(check("amazon.titan-text-express-v1", system.clone(), false).unwrap_err().contains("system messages"));
