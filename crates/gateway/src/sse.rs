@@ -2,6 +2,8 @@
 //! they arrive, with keep-alive comments during long silences.
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -9,6 +11,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use bedrock::StreamTranslator;
 use bytes::Bytes;
+use futures::StreamExt as _;
 
 use crate::error::ApiError;
 use crate::upstream::EventStream;
@@ -68,6 +71,32 @@ pub fn stream_response(
         pump.next_bytes().await.map(|bytes| (Ok::<_, Infallible>(bytes), pump))
     });
     sse_response(Body::from_stream(body))
+}
+
+/// A Converse call whose answer is replayed as a stream (models that cannot stream a request).
+pub type PendingCompletion = Pin<Box<dyn Future<Output = Result<openai::ChatCompletion, ApiError>> + Send>>;
+
+/// Streams the replay of a Converse call that is still running: the headers and a first
+/// keep-alive comment go out now, more follow while it runs, so idle-timeout proxies do not cut a slow
+/// answer; its failure becomes an error event. Dropping the body (client gone) drops the call.
+pub fn pending_response(call: PendingCompletion, translator: StreamTranslator, keepalive: Duration) -> Response {
+    let state = Some((call, translator));
+    let body = futures::stream::unfold(state, move |state| async move {
+        let (mut call, mut translator) = state?;
+        let mut out = Vec::new();
+        match tokio::time::timeout(keepalive, &mut call).await {
+            Err(_) => return Some((Ok::<_, Infallible>(Bytes::from_static(KEEP_ALIVE)), Some((call, translator)))),
+            Ok(Ok(completion)) => translator.replay(&completion, &mut out),
+            Ok(Err(error)) => {
+                tracing::warn!(status = error.status().as_u16(), "Bedrock call failed after the stream started");
+                translator.on_error(&error.body(), &mut out);
+            }
+        }
+        Some((Ok(Bytes::from(out)), None))
+    });
+    // A first comment with the headers: some proxies count only body bytes as activity.
+    let first = futures::stream::once(async { Ok(Bytes::from_static(KEEP_ALIVE)) });
+    sse_response(Body::from_stream(first.chain(body)))
 }
 
 /// An SSE response with the headers that stop intermediaries from buffering it.

@@ -3,6 +3,7 @@ round-tripping, and models that cannot stream with tools (answer replayed as SSE
 
 import json
 
+import openai
 import pytest
 
 from .support import HAIKU35, KEY, LLAMA, sse_events, user, words
@@ -209,3 +210,50 @@ def test_llama_streaming_without_tools_really_streams(client, emulator, marker):
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == words(30)
     assert len([c for c in chunks if c.choices and c.choices[0].delta.content]) >= 5
     assert emulator.find(marker, "ConverseStream")
+
+
+def raw_stream(gateway, body):
+    """(arrival order of the raw SSE pieces, status) of a streamed request."""
+    pieces = []
+    with gateway.http(timeout=30.0) as http:
+        with http.stream("POST", "/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {KEY}"}) as response:
+            status = response.status_code
+            for text in response.iter_text():
+                pieces.append(text)
+    return pieces, status
+
+
+def test_slow_replayed_stream_sends_keepalives_while_bedrock_answers(start_gateway, emulator, marker):
+    gateway = start_gateway(STREAM_KEEPALIVE_SECONDS="1")
+    body = {"model": LLAMA, "messages": user(f'{marker}\n#delay 2600\n#tool get_time {{"tz":"UTC"}}'),
+            "tools": TOOLS, "stream": True}
+    pieces, status = raw_stream(gateway, body)
+    assert status == 200
+    text = "".join(pieces)
+    first_data = text.index("data:")
+    assert text[:first_data].count(": keep-alive") >= 2, "keep-alive comments before the answer"
+    assert text.endswith("data: [DONE]\n\n")
+    assert json.loads(sse_events(text)[-2])["choices"][0]["finish_reason"] == "tool_calls"
+    assert not emulator.find_all(marker, "ConverseStream") and emulator.find(marker, "Converse")
+    # The openai package reads the same stream, keep-alives and all.
+    with gateway.client() as client:
+        chunks = list(client.chat.completions.create(stream=True, **{k: v for k, v in body.items() if k != "stream"}))
+    assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == ["tool_calls"]
+
+
+def test_slow_replayed_stream_that_fails_ends_with_an_error_event(start_gateway, marker):
+    gateway = start_gateway(STREAM_KEEPALIVE_SECONDS="1")
+    body = {"model": LLAMA, "messages": user(f"{marker}\n#delay 1600\n#error throttling"), "tools": TOOLS, "stream": True}
+    pieces, status = raw_stream(gateway, body)
+    text = "".join(pieces)
+    assert status == 200 and text.startswith(": keep-alive")
+    events = sse_events(text)
+    assert "[DONE]" not in events
+    assert json.loads(events[-1])["error"]["type"] == "rate_limit_error"
+
+
+def test_quick_replayed_failure_keeps_its_status(client, marker):
+    with pytest.raises(openai.RateLimitError) as caught:
+        list(client.chat.completions.create(model=LLAMA, messages=user(f"{marker}\n#error throttling"), tools=TOOLS,
+                                            stream=True))
+    assert caught.value.status_code == 429

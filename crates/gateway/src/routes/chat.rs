@@ -19,7 +19,7 @@ use super::read_request;
 use crate::error::ApiError;
 use crate::fetch::inline_remote_images;
 use crate::models::{requested_model, OutputKind, CHAT_ALIASES};
-use crate::sse::{sse_response, stream_response};
+use crate::sse::{pending_response, sse_response, stream_response, PendingCompletion};
 use crate::state::AppState;
 
 pub async fn chat_completions(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
@@ -43,7 +43,7 @@ pub async fn chat_completions(State(state): State<AppState>, request: Request) -
         let upstream = state.bedrock.converse_stream(parts).await?;
         Ok(stream_response(upstream, translator, state.config.stream_keepalive(), state.config.debug))
     } else {
-        replay_as_stream(&state, parts, &meta, translator).await
+        replay_as_stream(state, parts, meta, translator).await
     }
 }
 
@@ -119,17 +119,25 @@ async fn complete(state: &AppState, parts: ConverseParts, meta: &Meta) -> Result
 }
 
 /// Models that cannot stream this request are called with Converse and the answer is
-/// sent as SSE chunks, so the client still gets a stream.
+/// sent as SSE chunks, so the client still gets a stream. A call that answers within one
+/// keep-alive interval gets a plain response (so a quick failure keeps its status code);
+/// a slower one streams keep-alive comments until its answer is ready.
 async fn replay_as_stream(
-    state: &AppState,
+    state: AppState,
     parts: ConverseParts,
-    meta: &Meta,
+    meta: Meta,
     mut translator: StreamTranslator,
 ) -> Result<Response, ApiError> {
-    let completion = complete(state, parts, meta).await?;
-    let mut out = Vec::new();
-    translator.replay(&completion, &mut out);
-    Ok(sse_response(Body::from(out)))
+    let keepalive = state.config.stream_keepalive();
+    let mut call: PendingCompletion = Box::pin(async move { complete(&state, parts, &meta).await });
+    match tokio::time::timeout(keepalive, &mut call).await {
+        Ok(completion) => {
+            let mut out = Vec::new();
+            translator.replay(&completion?, &mut out);
+            Ok(sse_response(Body::from(out)))
+        }
+        Err(_) => Ok(pending_response(call, translator, keepalive)),
+    }
 }
 
 /// `chatcmpl-` and 128 random bits in hex.
