@@ -126,8 +126,9 @@ def _handler_for(api: FakeRuntimeApi):
                 return self._reply(404, {"errorMessage": f"unknown path {self.path}"})
             api.next_calls.append(time.monotonic())
             invocation = self._wait_for_event()
-            if invocation is None:
-                return self._reply(503, {"errorMessage": "shutting down"})
+            if invocation is None:  # shutting down: the function is being stopped too
+                self.close_connection = True
+                return None
             invocation.handed_at = time.monotonic()
             body = json.dumps(invocation.event).encode()
             self.send_response(200)
