@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from .support import HAIKU35, KEY, sse_events, user, wait_until, words
+from .support import HAIKU35, KEY, sse_chat_text, user, wait_until, words
 
 
 def open_stream(gw, text: str):
@@ -48,14 +48,6 @@ def refused(url: str) -> bool:
         return False
 
 
-def streamed_words(body: str) -> str:
-    import json
-
-    events = sse_events(body)
-    chunks = [json.loads(e) for e in events if e != "[DONE]"]
-    return "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
-
-
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_an_open_stream_completes_and_the_process_exits_0(start_gateway, signum):
     gw = start_gateway(SHUTDOWN_GRACE_SECONDS=15)
@@ -65,8 +57,7 @@ def test_an_open_stream_completes_and_the_process_exits_0(start_gateway, signum)
     wait_until(lambda: refused(gw.url), 5, message="the listener to close after the signal")
     thread.join(20)
     assert result.get("status") == 200 and "error" not in result, result
-    assert sse_events(result["body"])[-1] == "[DONE]"
-    assert streamed_words(result["body"]) == words(25)
+    assert sse_chat_text(result["body"]) == words(25)
     assert gw.proc.wait(timeout=10) == 0
 
 

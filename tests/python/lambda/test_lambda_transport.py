@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from gateway.support import HAIKU35, KEY, assert_error_envelope, new_marker, sse_events, user, words
+from gateway.support import HAIKU35, KEY, assert_error_envelope, new_marker, sse_chat_text, sse_events, user, words
 from lambda_events import alb, function_url, http_api_v2, rest_v1
 from lambda_support import read_answer
 
@@ -60,20 +60,13 @@ def test_chat_json(function, shape):
     assert answer.streamed is streamed
 
 
-def streamed_text(body: bytes) -> str:
-    events = sse_events(body.decode())
-    assert events[-1] == "[DONE]", events[-3:]
-    chunks = [json.loads(e) for e in events[:-1]]
-    return "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
-
-
 def test_chat_stream_content(function, shape):
     build, _ = shape
     event = build("POST", "/api/v1/chat/completions", chat_body("#words 12", stream=True), key=KEY)
     answer = function.http(event)
     assert answer.status == 200, answer.body
     assert answer.headers["content-type"].startswith("text/event-stream")
-    assert streamed_text(answer.body) == words(12)
+    assert sse_chat_text(answer.text) == words(12)
 
 
 @pytest.mark.parametrize("name", ["rest-v1-stage", "function-url"])
@@ -87,7 +80,7 @@ def test_stream_chunks_arrive_while_bedrock_is_still_answering(function, name):
     assert len(with_content) >= 5, f"the body came in {len(arrivals)} pieces: {arrivals[:3]}"
     finished = arrivals[-1][0]
     assert finished - with_content[0] > 1.5, "the first tokens were held back until the answer was complete"
-    assert streamed_text(read_answer(raw).body) == words(20)
+    assert sse_chat_text(read_answer(raw).text) == words(20)
 
 
 def test_api_key_is_enforced(function, shape):
