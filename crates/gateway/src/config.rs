@@ -136,6 +136,17 @@ pub struct Config {
     /// `gpt-image-*` model.
     #[arg(long, env = "DEFAULT_IMAGE_MODEL", default_value = "amazon.nova-canvas-v1:0")]
     pub default_image_model: String,
+
+    /// On SIGTERM/SIGINT, seconds in-flight requests (open streams included) may take to
+    /// finish before the process exits (ECS waits 30 s by default before SIGKILL).
+    #[arg(long, env = "SHUTDOWN_GRACE_SECONDS", default_value_t = 25)]
+    pub shutdown_grace_seconds: u64,
+
+    /// Lambda only: how answers go back. `auto` streams to API Gateway REST and Function URL
+    /// events and buffers for HTTP API and ALB (which cannot stream); `stream`; `buffered`
+    /// (ALB is always buffered).
+    #[arg(long, env = "LAMBDA_RESPONSE_MODE", default_value = "auto", value_parser = ["auto", "stream", "buffered"])]
+    pub lambda_response_mode: String,
 }
 
 /// A configuration that cannot be served, with a message naming the setting.
@@ -183,6 +194,9 @@ impl Config {
         if self.image_fetch_timeout_seconds == 0 || self.image_fetch_max_bytes == 0 {
             return Err(ConfigError("IMAGE_FETCH_TIMEOUT_SECONDS and IMAGE_FETCH_MAX_BYTES must be positive".into()));
         }
+        if !(1..=3600).contains(&self.shutdown_grace_seconds) {
+            return Err(ConfigError("SHUTDOWN_GRACE_SECONDS must be between 1 and 3600".into()));
+        }
         if self.max_request_body_bytes < 1024 {
             return Err(ConfigError("MAX_REQUEST_BODY_BYTES must be at least 1024".into()));
         }
@@ -199,6 +213,10 @@ impl Config {
 
     pub fn bedrock_timeout(&self) -> Duration {
         Duration::from_secs(self.bedrock_timeout_seconds)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_seconds)
     }
 
     /// The operator's guardrail, if configured.
@@ -306,5 +324,20 @@ mod tests {
         assert!(parse(&["--allowed-origins", "*,https://a.example"]).is_err());
         let config = parse(&["--allowed-origins", "https://a.example,https://b.example"]).unwrap();
         assert_eq!(config.allowed_origins.len(), 2);
+    }
+
+    #[test]
+    fn shutdown_grace_defaults_and_is_bounded() {
+        assert_eq!(parse(&[]).unwrap().shutdown_grace(), Duration::from_secs(25));
+        assert!(parse(&["--shutdown-grace-seconds", "0"]).unwrap_err().contains("SHUTDOWN_GRACE_SECONDS"));
+        assert!(parse(&["--shutdown-grace-seconds", "3601"]).is_err());
+        assert_eq!(parse(&["--shutdown-grace-seconds", "5"]).unwrap().shutdown_grace_seconds, 5);
+    }
+
+    #[test]
+    fn lambda_response_mode_choices() {
+        assert_eq!(parse(&[]).unwrap().lambda_response_mode, "auto");
+        assert_eq!(parse(&["--lambda-response-mode", "buffered"]).unwrap().lambda_response_mode, "buffered");
+        assert!(parse(&["--lambda-response-mode", "chunked"]).is_err());
     }
 }

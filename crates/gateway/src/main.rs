@@ -8,6 +8,9 @@ use gateway::config::Config;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    if let Some(code) = run_subcommand().await {
+        return code;
+    }
     let config = match Config::parse().validated() {
         Ok(config) => config,
         Err(error) => return fail(&error.to_string(), 2),
@@ -22,9 +25,23 @@ async fn main() -> ExitCode {
             Err(error) => fail(&error.to_string(), 2),
         };
     }
+    if gateway::lambda::in_lambda() {
+        return match gateway::lambda::run(config).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => fail(&error.to_string(), 1),
+        };
+    }
     match gateway::serve::run(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&error.to_string(), 1),
+    }
+}
+
+/// Modes named by the first argument, dispatched before the serving configuration is parsed.
+async fn run_subcommand() -> Option<ExitCode> {
+    match std::env::args().nth(1).as_deref() {
+        Some(gateway::healthcheck::COMMAND) => Some(gateway::healthcheck::run().await),
+        _ => None,
     }
 }
 

@@ -1,11 +1,14 @@
 //! Start-up: configuration → clients, keys, catalogue → state → TCP server.
 
+use std::future::IntoFuture as _;
 use std::io::Write as _;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::serve::ListenerExt as _;
 use rand::RngCore;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::fetch::ImageFetcher;
@@ -27,6 +30,8 @@ pub enum StartError {
     Http(String),
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    #[error("Lambda runtime: {0}")]
+    Lambda(String),
 }
 
 /// Everything the router needs, plus what must live as long as the server.
@@ -90,10 +95,11 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             tracing::debug!(%error, "could not set TCP_NODELAY");
         }
     });
-    axum::serve(listener, crate::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(StartError::Serve)?;
+    let grace = state.config.shutdown_grace();
+    let signalled = Arc::new(Notify::new());
+    let server =
+        axum::serve(listener, crate::router(state)).with_graceful_shutdown(notify_on_signal(signalled.clone()));
+    drain_within(server.into_future(), &signalled, grace).await?;
     refresher.abort();
     if let Some(emulator) = started.emulator {
         emulator.shutdown().await;
@@ -119,7 +125,35 @@ fn announce(local: &std::net::SocketAddr, started: &Started) {
     tracing::info!(address = %local, prefix = %started.state.config.api_route_prefix, keys = started.state.keys.len(), "listening");
 }
 
-async fn shutdown_signal() {
+/// Runs the server until it has drained after a signal, or until `grace` has passed since
+/// the signal: the listener is already closed then, and the remaining connections are dropped.
+async fn drain_within(
+    server: impl std::future::Future<Output = std::io::Result<()>>,
+    signalled: &Notify,
+    grace: Duration,
+) -> Result<(), StartError> {
+    let deadline = async {
+        signalled.notified().await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = server => result.map_err(StartError::Serve),
+        () = deadline => {
+            tracing::warn!(grace_seconds = grace.as_secs(), "shutdown grace period over; closing open connections");
+            Ok(())
+        }
+    }
+}
+
+/// Waits for SIGINT/SIGTERM, then tells the drain deadline to start (a stored permit, so the
+/// order of the two waits does not matter).
+async fn notify_on_signal(signalled: Arc<Notify>) {
+    shutdown_signal().await;
+    signalled.notify_one();
+}
+
+/// Resolves on SIGINT or SIGTERM (shared with the Lambda transport).
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

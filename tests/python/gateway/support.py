@@ -302,3 +302,11 @@ def sse_events(body: str) -> list[str]:
         if data:
             events.append("\n".join(data))
     return events
+
+
+def sse_chat_text(body: str) -> str:
+    """The answer text of a raw streamed chat body, which must end with `[DONE]`."""
+    events = sse_events(body)
+    assert events and events[-1] == "[DONE]", events[-3:]
+    chunks = [json.loads(e) for e in events[:-1]]
+    return "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
