@@ -144,3 +144,9 @@ def test_outputs_the_api_base_url(stack):
     url = stack["Outputs"]["APIBaseUrl"]["Value"]
     texts = [v["Fn::Sub"] for branch in alternatives(url) for v in alternatives(branch)]
     assert texts and all(t.endswith("/v1") for t in texts)
+
+
+def test_docs_describe_every_parameter(stack):
+    docs = (ROOT / "docs" / "deploy.md").read_text()
+    missing = [name for name in stack["Parameters"] if f"| `{name}` |" not in docs]
+    assert missing == []
