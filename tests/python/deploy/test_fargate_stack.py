@@ -63,7 +63,7 @@ def test_scaling_bounds_are_parameters(fargate_stack):
     target = props(fargate_stack, "ScalableTarget")
     assert target["MinCapacity"] == ref("MinTasks") and target["MaxCapacity"] == ref("MaxTasks")
     assert target["ResourceId"]["Fn::Sub"] == "service/${Cluster}/${Service.Name}"
-    assert props(fargate_stack, "Service")["DesiredCount"] == ref("MinTasks")
+    assert "DesiredCount" not in props(fargate_stack, "Service")  # updates must not undo scaling
 
 
 def alarms_by_metric(stack):
@@ -150,8 +150,14 @@ def test_existing_vpc_is_used_when_its_subnets_are_given(fargate_stack):
     assert conditions["UseExistingVpc"] == {"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", ref("PublicSubnetIds")]}, ""]}]}
     assert conditions["CreateVpc"] == {"Fn::Not": [{"Condition": "UseExistingVpc"}]}
     assert conditions["TasksInPrivateSubnets"] == {"Fn::And": [{"Condition": "UseExistingVpc"}, {"Condition": "HasPrivateSubnets"}]}
-    for name in ("ExistingVpcNeedsSubnets", "SubnetsNeedExistingVpc", "PrivateSubnetsNeedExistingVpc"):
-        assert fargate_stack["Rules"][name]["Assertions"]
+    rules = fargate_stack["Rules"]
+    public_given = {"Fn::Not": [{"Fn::EachMemberEquals": [ref("PublicSubnetIds"), ""]}]}
+    vpc_given = {"Fn::Not": [{"Fn::Equals": [ref("VpcId"), ""]}]}
+    assert rules["ExistingVpcNeedsSubnets"]["RuleCondition"] == vpc_given
+    assert rules["ExistingVpcNeedsSubnets"]["Assertions"][0]["Assert"] == public_given
+    assert rules["SubnetsNeedExistingVpc"]["RuleCondition"] == public_given
+    assert rules["SubnetsNeedExistingVpc"]["Assertions"][0]["Assert"] == vpc_given
+    assert rules["PrivateSubnetsNeedExistingVpc"]["Assertions"][0]["Assert"] == vpc_given
 
 
 def test_network_resources_exist_only_for_a_new_vpc(fargate_stack):
@@ -173,6 +179,13 @@ def test_tasks_use_private_subnets_without_public_ip_when_given(fargate_stack):
     assert new == [ref("PublicSubnet1"), ref("PublicSubnet2")]
     balancer_subnets = props(fargate_stack, "LoadBalancer")["Subnets"]["Fn::If"]
     assert balancer_subnets == ["UseExistingVpc", ref("PublicSubnetIds"), [ref("PublicSubnet1"), ref("PublicSubnet2")]]
+
+
+def test_load_balancer_talks_to_the_tasks_only(fargate_stack):
+    (egress,) = props(fargate_stack, "LoadBalancerSecurityGroup")["SecurityGroupEgress"]
+    assert egress["DestinationSecurityGroupId"] == {"Fn::GetAtt": ["TaskSecurityGroup", "GroupId"]}
+    assert (egress["FromPort"], egress["ToPort"]) == (8080, 8080)
+    assert resources(fargate_stack, "AWS::EC2::SecurityGroupEgress") == {}
 
 
 def test_tasks_accept_traffic_from_the_load_balancer_only(fargate_stack):
