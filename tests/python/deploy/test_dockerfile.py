@@ -1,10 +1,12 @@
 """The Dockerfile builds and runs the binary the workspace really has, as a non-root user, with a
 health check that needs no shell. (No image can be built here; hadolint runs in scripts/lint-deploy.)"""
 
+import fnmatch
 import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 
 import pytest
@@ -91,3 +93,61 @@ def test_fargate_health_check_is_the_same_command():
     (container,) = load("fargate.yaml")["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"]
     assert container["HealthCheck"]["Command"] == ["CMD", entrypoint()[0], "healthcheck"]
     assert container["PortMappings"] == [{"ContainerPort": 8080, "Protocol": "tcp"}]
+
+
+
+def docker_ignore_patterns():
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    patterns = [line.strip().rstrip("/") for line in lines if line.strip() and not line.startswith("#")]
+    assert not any(p.startswith("!") for p in patterns), "ignored() does not handle exceptions"
+    return patterns
+
+
+def ignored(path, patterns):
+    """Docker's matching for these patterns: anchored at the context root, `*` stays within one
+    path segment, `**/` matches at any depth; a matched directory excludes everything below it."""
+    parts = path.split("/")
+    for pattern in patterns:
+        segments = pattern.split("/")
+        anywhere = segments[0] == "**"
+        segments = segments[1:] if anywhere else segments
+        for start in range(len(parts)) if anywhere else [0]:
+            window = parts[start : start + len(segments)]
+            if len(window) == len(segments) and all(map(fnmatch.fnmatchcase, window, segments)):
+                return True
+    return False
+
+
+def test_ignore_rules_match_like_docker():
+    patterns = ["target", "*.md", "**/__pycache__"]
+    assert ignored("target/debug/x", patterns) and ignored("README.md", patterns)
+    assert not ignored("crates/emulator/README.md", patterns)  # `*` does not cross `/`
+    assert ignored("tests/python/__pycache__/a.pyc", patterns)
+    assert not ignored("crates/gateway/src/main.rs", patterns)
+
+
+def build_context(destination):
+    """Copies the tracked files Docker would send, and returns how many it left out."""
+    listing = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True, timeout=60)
+    files = [f for f in listing.stdout.decode().split("\0") if f]
+    patterns = docker_ignore_patterns()
+    kept = [f for f in files if not ignored(f, patterns)]
+    for name in kept:
+        (destination / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, destination / name)
+    return len(files) - len(kept)
+
+
+@pytest.mark.timeout(120)
+def test_the_build_context_holds_every_workspace_target(tmp_path):
+    assert build_context(tmp_path) > 0  # tests/, docs/, deploy/ stay out of the image build
+    assert not (tmp_path / "tests").exists() and (tmp_path / "Cargo.lock").exists()
+    done = subprocess.run(["cargo", "metadata", "--no-deps", "--locked", "--offline", "--format-version", "1"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=90, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    packages = json.loads(done.stdout)["packages"]
+    missing = [t["src_path"] for p in packages for t in p["targets"] if not os.path.exists(t["src_path"])]
+    assert missing == []
+    (gateway,) = [p for p in packages if p["name"] == build_flags()[build_flags().index("-p") + 1]]
+    binary = build_flags()[build_flags().index("--bin") + 1]
+    assert binary in [t["name"] for t in gateway["targets"] if "bin" in t["kind"]]
