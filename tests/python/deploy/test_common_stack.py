@@ -48,11 +48,15 @@ def test_bedrock_invoke_covers_streaming_and_can_be_narrowed(stack):
     assert stack["Parameters"]["AllowedModelArns"]["Default"] == ""
 
 
-def test_every_log_group_has_a_retention(stack):
+STACK_KEY_ARN = {"Fn::GetAtt": ["EncryptionKey", "Arn"]}
+
+
+def test_every_log_group_has_a_retention_and_the_stack_key(stack):
     groups = resources(stack, "AWS::Logs::LogGroup")
     assert groups
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == ref("LogRetentionDays")
+        assert group["Properties"]["KmsKeyId"] == STACK_KEY_ARN
     assert stack["Parameters"]["LogRetentionDays"]["Default"] in stack["Parameters"]["LogRetentionDays"]["AllowedValues"]
 
 
@@ -85,7 +89,6 @@ def test_responses_table(stack):
     assert props["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"}]
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
-    assert props["SSESpecification"]["SSEEnabled"] is True
 
 
 def test_responses_table_access_is_four_actions_on_that_table(stack):
@@ -93,6 +96,15 @@ def test_responses_table_access_is_four_actions_on_that_table(stack):
     assert len(uses) == 1
     assert set(uses[0]["Action"]) == RESPONSES_TABLE_ACTIONS
     assert uses[0]["Resource"] == {"Fn::GetAtt": ["ResponsesTable", "Arn"]}
+    statements = responses_table_policy(stack)["PolicyDocument"]["Statement"]
+    assert [s["Resource"] for s in statements] == [uses[0]["Resource"], STACK_KEY_ARN]  # the table, its key
+
+
+def responses_table_policy(template):
+    (policy,) = [policy for role in resources(template, "AWS::IAM::Role").values()
+                 for entry in role["Properties"].get("Policies", []) for policy in alternatives(entry)
+                 if policy["PolicyName"] == "responses-table"]
+    return policy
 
 
 def test_every_checkov_skip_gives_its_reason(stack):
@@ -148,5 +160,32 @@ def test_outputs_the_api_base_url(stack):
 
 def test_docs_describe_every_parameter(stack):
     docs = (ROOT / "docs" / "deploy.md").read_text()
-    missing = [name for name in stack["Parameters"] if f"| `{name}` |" not in docs]
-    assert missing == []
+    name = "lambda.yaml" if "Function" in stack["Resources"] else "fargate.yaml"
+    section = docs.split(f"#### {name}\n\n", 1)[1].split("\n\n", 1)[0]  # the table under the heading
+    documented = re.findall(r"^\| `(\w+)` \|", section, re.M)
+    assert documented == list(stack["Parameters"])
+
+
+def test_stack_key_rotates_outlives_the_table_and_lets_only_logs_and_alarms_in(stack):
+    key = stack["Resources"]["EncryptionKey"]
+    assert key["DeletionPolicy"] == "Retain"  # the retained table stays readable
+    assert key["Properties"]["EnableKeyRotation"] is True
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    services = [s["Principal"]["Service"] for s in statements if "Service" in s["Principal"]]
+    assert services == [{"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}, "cloudwatch.amazonaws.com"]
+    logs = statements[1]["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]["Fn::Sub"]
+    assert logs.endswith(":${AWS::AccountId}:log-group:*")  # this account's log groups only
+
+
+def test_what_the_stack_stores_is_encrypted_with_its_key(stack):
+    assert stack["Resources"]["ApiKeySecret"]["Properties"]["KmsKeyId"] == ref("EncryptionKey")
+    assert stack["Resources"]["AlarmTopic"]["Properties"]["KmsMasterKeyId"] == ref("EncryptionKey")
+    sse = stack["Resources"]["ResponsesTable"]["Properties"]["SSESpecification"]
+    assert sse == {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": ref("EncryptionKey")}
+
+
+def test_key_use_is_only_through_the_service_that_needs_it(stack):
+    uses = [s for s in all_statements(stack) if any(a.startswith("kms:") for a in as_list(s["Action"]))]
+    services = {s["Condition"]["StringEquals"]["kms:ViaService"]["Fn::Sub"].split(".")[0] for s in uses}
+    assert services == {"secretsmanager", "dynamodb"}
+    assert {str(s["Resource"]) for s in uses} == {str(STACK_KEY_ARN), str(ref("ApiKeySecretKmsKeyArn"))}
