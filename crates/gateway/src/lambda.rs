@@ -304,4 +304,20 @@ mod tests {
         assert!(matches!(encode_body(vec![0xff, 0xfe]), (Some(lambda_http::Body::Binary(_)), true)));
         assert!(matches!(encode_body(Vec::new()), (None, false)));
     }
+
+    const REST_EVENT: &str = r#"{"resource": "/{proxy+}", "path": "/api/v1/models", "httpMethod": "GET",
+        "headers": {"host": "abc.execute-api.us-east-1.amazonaws.com"}, "queryStringParameters": {"a": "b"},
+        "requestContext": {"stage": "prod", "accountId": "123456789012", "apiId": "abc", "resourcePath": "/{proxy+}",
+                           "httpMethod": "GET", "requestId": "r1", "identity": {"sourceIp": "203.0.113.9"}},
+        "body": "{}", "isBase64Encoded": false}"#;
+
+    #[test]
+    fn a_rest_event_reaches_the_router_without_its_stage() {
+        let event: LambdaRequest = serde_json::from_str(REST_EVENT).unwrap();
+        let origin = Origin::of(&event).unwrap();
+        assert_eq!(origin, Origin::RestApi { stage: Some("prod".into()) });
+        let request = to_router_request(event.into(), origin.stage());
+        assert_eq!(request.uri().path(), "/api/v1/models");
+        assert_eq!(request.uri().query(), Some("a=b"));
+    }
 }

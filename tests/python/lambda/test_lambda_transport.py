@@ -145,3 +145,12 @@ def test_lambda_mode_without_the_runtime_variables_fails_clearly(start_function)
     done = subprocess.run([binary("bedrock-gateway")], env=env, capture_output=True, text=True, timeout=20)
     assert done.returncode == 1
     assert "AWS_LAMBDA_FUNCTION_NAME" in done.stderr
+
+
+def test_sigterm_ends_the_lambda_mode_with_exit_0(start_function):
+    import signal
+
+    gw = start_function()
+    assert gw.http(function_url("GET", "/health")).status == 200
+    gw.proc.send_signal(signal.SIGTERM)
+    assert gw.proc.wait(timeout=10) == 0
