@@ -5,10 +5,12 @@
 
 pub mod auth;
 pub mod config;
+pub mod doctor;
 pub mod error;
 pub mod fetch;
 pub mod keys;
 pub mod models;
+pub mod region;
 pub mod routes;
 pub mod serve;
 pub mod sse;

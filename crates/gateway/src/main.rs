@@ -8,6 +8,9 @@ use gateway::config::Config;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    if let Some((options, args)) = gateway::doctor::invocation(std::env::args().collect()) {
+        return gateway::doctor::main(options, args).await;
+    }
     let config = match Config::parse().validated() {
         Ok(config) => config,
         Err(error) => return fail(&error.to_string(), 2),
