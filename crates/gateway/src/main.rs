@@ -19,7 +19,10 @@ async fn main() -> ExitCode {
     if config.check_config {
         return match gateway::serve::build_state(config).await {
             Ok(_) => {
-                let _ignored = writeln!(std::io::stdout(), "configuration OK");
+                let _ignored = writeln!(
+                    std::io::stdout(),
+                    "configuration OK (AWS access not checked: run `bedrock-gateway doctor`)"
+                );
                 ExitCode::SUCCESS
             }
             Err(error) => fail(&error.to_string(), 2),
