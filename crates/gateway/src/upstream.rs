@@ -296,3 +296,36 @@ pub fn source_chain(error: &dyn StdError) -> String {
     }
     text.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_credential_types::provider::error::CredentialsError;
+
+    #[test]
+    fn bedrock_messages_quoting_a_huge_value_are_cut() {
+        let quoted = format!("Value '{}' at 'modelId' failed to satisfy constraint", "m".repeat(100_000));
+        let message = upstream_message(Some(&quoted), "x");
+        assert_eq!(message.chars().count(), openai::clip::MAX_UPSTREAM_MESSAGE_CHARS + 1);
+        assert_eq!(upstream_message(None, "the request failed"), "the request failed");
+    }
+
+    #[test]
+    fn a_multi_line_error_is_logged_on_one_line() {
+        let error =
+            std::io::Error::other("no credentials found in chain. Attempted:\n  Environment: not set\n  Profile: none");
+        assert_eq!(
+            source_chain(&error),
+            "no credentials found in chain. Attempted:; Environment: not set; Profile: none"
+        );
+    }
+
+    #[test]
+    fn missing_credentials_are_recognised_anywhere_in_the_chain() {
+        let missing = CredentialsError::not_loaded("no providers in chain");
+        assert!(missing_credentials(&missing));
+        let other = CredentialsError::provider_error("SSO token expired");
+        assert!(!missing_credentials(&other));
+        assert!(!missing_credentials(&std::io::Error::other("connection refused")));
+    }
+}

@@ -249,3 +249,22 @@ def test_a_long_model_name_in_a_404_is_cut(gateway):
     error = assert_error_envelope(response.json())
     assert error["code"] == "model_not_found"
     assert "m" * 200 + "…" in error["message"] and "m" * 201 not in error["message"]
+
+
+def test_sts_unreachable_is_an_optional_failure(picky_emulator, moto):
+    """A VPC without an STS endpoint still serves: the identity line fails, the run does not."""
+    closed = f"http://127.0.0.1:{free_port()}"
+    result = doctor(doctor_env(picky_emulator, moto, AWS_ENDPOINT_URL_STS=closed))
+    assert result.returncode == 0, result.stdout
+    identity = line(result.stdout, "Caller identity")
+    assert identity.startswith("✗ Caller identity (optional): could not call STS")
+    assert "fix: Allow outbound HTTPS to sts.amazonaws.com" in identity
+
+
+def test_doctor_with_the_built_in_emulator_needs_no_account():
+    env = base_env(None, AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None)
+    result = doctor(env, "--emulator", "--invoke")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "us-east-1 (built-in emulator)" in line(result.stdout, "Region")
+    assert "AWS credentials" not in result.stdout
+    assert "one-token Converse" in line(result.stdout, "DEFAULT_MODEL answers")
