@@ -8,7 +8,9 @@ use gateway::config::Config;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    if let Some((options, args)) = gateway::doctor::invocation(std::env::args().collect()) {
+    // Lossy, not `env::args()`: that panics on an argument that is not UTF-8.
+    let args = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    if let Some((options, args)) = gateway::doctor::invocation(args) {
         return gateway::doctor::main(options, args).await;
     }
     let config = match Config::parse().validated() {

@@ -236,11 +236,7 @@ fn model_check(index: &ModelIndex, default: &DefaultModel<'_>, region: &str) -> 
             missing_model_fix(index, default, region),
         ),
     };
-    if default.required {
-        check
-    } else {
-        check.optional()
-    }
+    check.optional_unless(default.required)
 }
 
 fn kind_name(kind: OutputKind) -> &'static str {
@@ -288,11 +284,7 @@ async fn invoke_check(bedrock: &Bedrock, index: &ModelIndex, default: &DefaultMo
             Check::fail(id, title, explained.detail, explained.fix)
         }
     };
-    if default.required {
-        check
-    } else {
-        check.optional()
-    }
+    check.optional_unless(default.required)
 }
 
 async fn converse_once(bedrock: &Bedrock, model: &str) -> Result<String, crate::error::UpstreamError> {

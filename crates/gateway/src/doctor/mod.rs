@@ -76,6 +76,16 @@ impl Check {
         self
     }
 
+    /// [`Check::optional`] unless `required`.
+    #[must_use]
+    pub fn optional_unless(self, required: bool) -> Self {
+        if required {
+            self
+        } else {
+            self.optional()
+        }
+    }
+
     fn failed_required(&self) -> bool {
         !self.ok && self.required
     }
