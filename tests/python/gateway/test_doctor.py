@@ -268,3 +268,73 @@ def test_doctor_with_the_built_in_emulator_needs_no_account():
     assert "us-east-1 (built-in emulator)" in line(result.stdout, "Region")
     assert "AWS credentials" not in result.stdout
     assert "one-token Converse" in line(result.stdout, "DEFAULT_MODEL answers")
+
+
+class FakeInstanceMetadata:
+    """An IMDSv2 endpoint on loopback answering the region, as on EC2."""
+
+    def __init__(self, region: str):
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_PUT(self):  # noqa: N802 (http.server naming)
+                self._answer(b"token-for-tests" if self.path == "/latest/api/token" else None)
+
+            def do_GET(self):  # noqa: N802
+                wanted = self.path == "/latest/meta-data/placement/region"
+                self._answer(region.encode() if wanted and self.headers.get("x-aws-ec2-metadata-token") else None)
+
+            def _answer(self, body):
+                self.send_response(200 if body else 404)
+                self.send_header("x-aws-ec2-metadata-token-ttl-seconds", "21600")
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def start_line(emulator_url, **overrides) -> dict:
+    """The start-up record of a gateway started without AWS_REGION and its profile files."""
+    home = tempfile.mkdtemp(prefix="gw-home-")
+    env = base_env(emulator_url, AWS_REGION=None, AWS_CONFIG_FILE=None, AWS_SHARED_CREDENTIALS_FILE=None, HOME=home)
+    env.update({k: v for k, v in overrides.items() if v is not None})
+    for name in [k for k, v in overrides.items() if v is None]:
+        env.pop(name, None)
+    gw = Gateway(gateway_argv(), env, timeout=15)
+    try:
+        gw.wait_for_models()
+        records = gw.log_records()
+    finally:
+        gw.cleanup()
+    return next(r for r in records if "region_source" in r)
+
+
+def test_region_from_instance_metadata_on_ec2(picky_emulator):
+    imds = FakeInstanceMetadata("eu-central-1")
+    try:
+        start = start_line(picky_emulator, AWS_EC2_METADATA_DISABLED=None, AWS_EC2_METADATA_SERVICE_ENDPOINT=imds.url)
+    finally:
+        imds.close()
+    assert (start["region"], start["region_source"]) == ("eu-central-1", "EC2 instance metadata")
+
+
+def test_region_from_the_profile_and_aws_default_region(picky_emulator, tmp_path):
+    config = tmp_path / "config"
+    config.write_text("[profile team]\nregion = ap-southeast-2\n")
+    start = start_line(picky_emulator, AWS_CONFIG_FILE=str(config), AWS_PROFILE="team")
+    assert (start["region"], start["region_source"]) == ("ap-southeast-2", "profile team")
+    start = start_line(picky_emulator, AWS_DEFAULT_REGION="ca-central-1")
+    assert (start["region"], start["region_source"]) == ("ca-central-1", "AWS_DEFAULT_REGION")
