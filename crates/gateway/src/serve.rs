@@ -66,12 +66,8 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
             let key = generate_key();
             (vec![key.clone()], vec![(KeySource::Generated, 1)], Some(key))
         }
-        Some(account) if emulator.is_some() => {
-            let (keys, counts) = load_all(&config, &sdk_config_in(&config, None, account).await).await?;
-            (keys, counts, None)
-        }
-        Some(_) => {
-            let (keys, counts) = load_all(&config, &sdk).await?;
+        Some(account) => {
+            let (keys, counts) = load_account_keys(&config, &sdk, account, emulator.is_some()).await?;
             (keys, counts, None)
         }
     };
@@ -85,6 +81,19 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
     let images = ImageFetcher::new(&config).map_err(|e| StartError::Http(e.to_string()))?;
     let state = AppState { config: Arc::new(config), bedrock, catalog, keys: Arc::new(ApiKeys::new(keys)), images };
     Ok(Started { state, generated_key, emulator, region, key_counts })
+}
+
+/// The configured keys, read with the account's SDK configuration (not the emulator's).
+async fn load_account_keys(
+    config: &Config,
+    sdk: &aws_config::SdkConfig,
+    account: &RegionChoice,
+    emulated: bool,
+) -> Result<(Vec<String>, Vec<(KeySource, usize)>), KeyError> {
+    match emulated {
+        true => load_all(config, &sdk_config_in(config, None, account).await).await,
+        false => load_all(config, sdk).await,
+    }
 }
 
 fn generate_key() -> String {

@@ -96,7 +96,7 @@ fn throttled_fix(action: Action<'_>) -> String {
 fn unreachable_fix(region: &str) -> String {
     format!(
         "Check network access to bedrock.{region}.amazonaws.com and bedrock-runtime.{region}.amazonaws.com \
-         (proxy, VPC endpoints), or the AWS_ENDPOINT_URL_BEDROCK* settings."
+         (proxy, VPC endpoints) and that AWS_REGION offers Bedrock, or the AWS_ENDPOINT_URL_BEDROCK* settings."
     )
 }
 
