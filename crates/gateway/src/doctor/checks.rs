@@ -215,9 +215,15 @@ fn defaults(config: &Config) -> [DefaultModel<'_>; 3] {
 fn model_check(index: &ModelIndex, default: &DefaultModel<'_>, region: &str) -> Check {
     let shown = openai::clip(default.model);
     let check = match index.get(default.model) {
-        Some(entry) if entry.output == default.kind => {
-            Check::pass(default.id, default.setting, format!("{shown} is offered in {region}"))
-        }
+        Some(entry) if entry.output == default.kind => match unsupported_fix(default, &entry.foundation_id) {
+            None => Check::pass(default.id, default.setting, format!("{shown} is offered in {region}")),
+            Some(fix) => Check::fail(
+                default.id,
+                default.setting,
+                format!("{shown} is offered in {region} but the gateway cannot call it"),
+                fix,
+            ),
+        },
         Some(entry) => Check::fail(
             default.id,
             default.setting,
@@ -237,6 +243,19 @@ fn model_check(index: &ModelIndex, default: &DefaultModel<'_>, region: &str) -> 
         ),
     };
     check.optional_unless(default.required)
+}
+
+/// The fix when the gateway has no request format for an embedding or image model.
+fn unsupported_fix(default: &DefaultModel<'_>, foundation_id: &str) -> Option<String> {
+    match default.kind {
+        OutputKind::Text => None,
+        OutputKind::Embedding => bedrock::embeddings::embedding_family(foundation_id).is_none().then(|| {
+            format!("Set {} to one of {}.", default.setting, bedrock::embeddings::supported_embedding_models())
+        }),
+        OutputKind::Image => bedrock::images::image_family(foundation_id).is_none().then(|| {
+            format!("Set {} to a Titan Image Generator, Nova Canvas or Stability image model.", default.setting)
+        }),
+    }
 }
 
 fn kind_name(kind: OutputKind) -> &'static str {
@@ -328,6 +347,22 @@ fn internal(message: &str) -> crate::error::UpstreamError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn models_the_gateway_cannot_call_are_named_with_the_supported_ones() {
+        let embedding = DefaultModel {
+            id: "default_embedding_model",
+            setting: "DEFAULT_EMBEDDING_MODEL",
+            model: "acme.embed-v1",
+            kind: OutputKind::Embedding,
+            required: false,
+        };
+        assert!(unsupported_fix(&embedding, "acme.embed-v1").is_some_and(|f| f.contains("cohere.embed-v4")));
+        assert_eq!(unsupported_fix(&embedding, "cohere.embed-multilingual-v3"), None);
+        let image = DefaultModel { kind: OutputKind::Image, setting: "DEFAULT_IMAGE_MODEL", ..embedding };
+        assert!(unsupported_fix(&image, "acme.painter-v1:0").is_some_and(|f| f.contains("Nova Canvas")));
+        assert_eq!(unsupported_fix(&image, "amazon.nova-canvas-v1:0"), None);
+    }
 
     #[test]
     fn parameter_fix_suggests_the_other_slash_form() {
