@@ -202,6 +202,8 @@ def test_invalid_configuration_exits_2(picky_emulator, moto):
         assert result.returncode == 2, result.stdout
         assert line(result.stdout, "Configuration").startswith("✗ ")
     assert run_gateway(["--doctor", "--json"], doctor_env(picky_emulator, moto)).returncode == 0
+    usage = doctor(doctor_env(picky_emulator, moto), "--help")
+    assert usage.returncode == 0 and "Usage: bedrock-gateway doctor [--invoke] [--json]" in usage.stdout
 
 
 @pytest.mark.parametrize("imds", ["closed-port", "disabled"])

@@ -130,8 +130,25 @@ impl Report {
     }
 }
 
+/// What `doctor --help` prints.
+const HELP: &str = "\
+Checks that the gateway will work with this configuration, and says how to fix what will not.
+
+Usage: bedrock-gateway doctor [--invoke] [--json] [serving flags...]
+
+  --invoke  also call DEFAULT_MODEL (one token) and DEFAULT_EMBEDDING_MODEL (one text)
+  --json    print one JSON document instead of lines
+
+Serving flags and environment variables are those of `bedrock-gateway --help`.
+Exit status: 0 ready, 1 a required check failed, 2 invalid configuration.
+";
+
 /// Runs doctor with the serving arguments `args` (argv without `doctor`).
 pub async fn main(options: DoctorOptions, args: Vec<String>) -> ExitCode {
+    if args.iter().skip(1).any(|a| a == "--help" || a == "-h") {
+        let _ignored = std::io::stdout().lock().write_all(HELP.as_bytes());
+        return ExitCode::SUCCESS;
+    }
     // SDK chatter would bury the report; RUST_LOG turns logging back on.
     if std::env::var_os("RUST_LOG").is_some() {
         crate::telemetry::init("text");
