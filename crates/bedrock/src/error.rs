@@ -12,7 +12,8 @@ pub struct TranslateError {
 
 impl TranslateError {
     pub fn new(message: impl Into<String>, param: impl Into<String>) -> Self {
-        Self { message: message.into(), param: Some(param.into()) }
+        // Paths can hold client-chosen keys: keep them short.
+        Self { message: message.into(), param: Some(openai::clip(&param.into()).into_owned()) }
     }
 
     pub fn without_param(message: impl Into<String>) -> Self {

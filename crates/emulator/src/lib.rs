@@ -44,6 +44,21 @@ const MAX_BODY: usize = 64 << 20;
 pub struct EmulatorConfig {
     /// Verify SigV4 signatures against the fixed example credentials.
     pub verify_sigv4: bool,
+    /// Model ids whose runtime calls answer 403 AccessDeniedException, as for a model
+    /// whose access was not granted in the account.
+    pub deny_models: Vec<String>,
+    /// Model ids whose runtime calls answer 429 ThrottlingException.
+    pub throttle_models: Vec<String>,
+}
+
+impl EmulatorConfig {
+    /// The error a runtime call to `model_id` gets before being served, if any.
+    pub fn refusal(&self, model_id: &str) -> Option<ApiError> {
+        if self.deny_models.iter().any(|m| m == model_id) {
+            return Some(ApiError::scripted(ErrorKind::AccessDenied));
+        }
+        self.throttle_models.iter().any(|m| m == model_id).then(|| ApiError::scripted(ErrorKind::Throttling))
+    }
 }
 
 /// State shared by every handler.
@@ -63,6 +78,7 @@ async fn gate(State(app): State<AppState>, request: Request, next: Next) -> Resp
         return ApiError::validation("The request body is too large or could not be read.").into_response();
     };
     let (operation, model_id) = Operation::classify(parts.method.as_str(), parts.uri.path());
+    let refusal = model_id.as_deref().and_then(|id| app.config.refusal(id));
     let headers = parts.headers.iter();
     let headers = headers.map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()));
     app.inspector.record(Record {
@@ -73,6 +89,9 @@ async fn gate(State(app): State<AppState>, request: Request, next: Next) -> Resp
         body: bytes.clone(),
     });
     if let Err(error) = sigv4::authenticate(&parts, &bytes, app.config.verify_sigv4) {
+        return error.into_response();
+    }
+    if let Some(error) = refusal {
         return error.into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await

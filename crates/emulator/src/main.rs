@@ -1,4 +1,4 @@
-//! `bedrock-emulator [--host 127.0.0.1] [--port 0] [--verify-sigv4]`
+//! `bedrock-emulator [--host 127.0.0.1] [--port 0] [--verify-sigv4] [--deny-model ID] [--throttle-model ID]`
 
 use std::io::Write;
 
@@ -21,6 +21,12 @@ struct Args {
     /// Verify SigV4 signatures against AKIDEXAMPLE / its example secret.
     #[arg(long)]
     verify_sigv4: bool,
+    /// Answer runtime calls to these model ids with 403 AccessDeniedException (comma-separated).
+    #[arg(long = "deny-model", env = "BEDROCK_EMULATOR_DENY_MODELS", value_delimiter = ',')]
+    deny_models: Vec<String>,
+    /// Answer runtime calls to these model ids with 429 ThrottlingException (comma-separated).
+    #[arg(long = "throttle-model", env = "BEDROCK_EMULATOR_THROTTLE_MODELS", value_delimiter = ',')]
+    throttle_models: Vec<String>,
 }
 
 async fn shutdown_signal() {
@@ -55,7 +61,11 @@ async fn main() -> std::io::Result<()> {
     writeln!(stdout, "bedrock-emulator listening on http://{addr}")?;
     stdout.flush()?;
     drop(stdout);
-    let config = EmulatorConfig { verify_sigv4: args.verify_sigv4 };
+    let config = EmulatorConfig {
+        verify_sigv4: args.verify_sigv4,
+        deny_models: args.deny_models,
+        throttle_models: args.throttle_models,
+    };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(emulator::serve(listener, config, async {
         let _ = stopped.await;

@@ -123,7 +123,7 @@ impl ApiError {
             Self::Translate(e) => e.message.clone(),
             Self::Unauthorized => "Incorrect or missing API key. Send it as `Authorization: Bearer <key>`.".to_owned(),
             Self::ModelNotFound { model } => {
-                format!("The model `{model}` does not exist or you do not have access to it.")
+                format!("The model `{}` does not exist or you do not have access to it.", openai::clip(model))
             }
             Self::RouteNotFound => "Unknown request URL.".to_owned(),
             Self::MethodNotAllowed => "Method not allowed for this URL.".to_owned(),
@@ -211,6 +211,20 @@ mod tests {
         assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
         let response = upstream("ValidationException").into_response();
         assert!(response.headers().get(header::RETRY_AFTER).is_none());
+    }
+
+    #[test]
+    fn a_long_model_name_is_cut_in_the_404() {
+        let model = "m".repeat(100_000);
+        let message = ApiError::ModelNotFound { model }.body().error.message;
+        assert!(message.len() < 400, "{} bytes", message.len());
+        assert!(message.contains(&format!("{}…`", "m".repeat(openai::clip::MAX_ECHOED_CHARS))));
+    }
+
+    #[test]
+    fn a_long_param_path_is_cut() {
+        let body = ApiError::Translate(TranslateError::new("bad", "k".repeat(5000))).body();
+        assert!(body.error.param.is_some_and(|p| p.ends_with('…') && p.chars().count() <= 201));
     }
 
     #[test]

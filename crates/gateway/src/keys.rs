@@ -56,19 +56,75 @@ pub enum KeyError {
     Parameter { name: String, reason: String },
 }
 
+/// Where keys come from (named in logs and by `doctor`; never the keys themselves).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// `API_KEY` / `--api-key`.
+    Setting,
+    /// A Secrets Manager secret (name or ARN).
+    Secret(String),
+    /// An SSM parameter.
+    Parameter(String),
+    /// Generated for an `--emulator` run.
+    Generated,
+}
+
+impl std::fmt::Display for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Setting => f.write_str("API_KEY"),
+            Self::Secret(name) => write!(f, "Secrets Manager secret {name}"),
+            Self::Parameter(name) => write!(f, "SSM parameter {name}"),
+            Self::Generated => f.write_str("generated for this run"),
+        }
+    }
+}
+
+/// The configured sources, in loading order.
+pub fn configured_sources(config: &Config) -> Vec<KeySource> {
+    let mut sources = Vec::new();
+    if !config.api_keys.is_empty() {
+        sources.push(KeySource::Setting);
+    }
+    sources.extend(config.api_key_secret_arn.clone().map(KeySource::Secret));
+    sources.extend(config.api_key_param_name.clone().map(KeySource::Parameter));
+    sources
+}
+
+/// The keys of one source.
+pub async fn load_source(source: &KeySource, config: &Config, sdk: &SdkConfig) -> Result<Vec<String>, KeyError> {
+    match source {
+        KeySource::Setting => Ok(config.api_keys.clone()),
+        KeySource::Secret(name) => secret_keys(sdk, name).await,
+        KeySource::Parameter(name) => parameter_keys(sdk, name).await,
+        KeySource::Generated => Ok(Vec::new()),
+    }
+}
+
 /// Every configured key: `API_KEY` (comma-separated), the secret and the parameter together.
 pub async fn load_api_keys(config: &Config, sdk: &SdkConfig) -> Result<Vec<String>, KeyError> {
-    let mut keys = config.api_keys.clone();
-    if let Some(name) = &config.api_key_secret_arn {
-        keys.extend(secret_keys(sdk, name).await?);
-    }
-    if let Some(name) = &config.api_key_param_name {
-        keys.extend(parameter_keys(sdk, name).await?);
+    Ok(load_all(config, sdk).await?.0)
+}
+
+/// The keys and how many each source gave.
+pub async fn load_all(config: &Config, sdk: &SdkConfig) -> Result<(Vec<String>, Vec<(KeySource, usize)>), KeyError> {
+    let mut keys = Vec::new();
+    let mut counts = Vec::new();
+    for source in configured_sources(config) {
+        let loaded = load_source(&source, config, sdk).await?;
+        counts.push((source, loaded.len()));
+        keys.extend(loaded);
     }
     if keys.is_empty() {
         return Err(KeyError::NoneConfigured);
     }
-    Ok(keys)
+    Ok((keys, counts))
+}
+
+/// "2 from API_KEY, 1 from SSM parameter /x", for the start-up line and `doctor`.
+pub fn describe_counts(counts: &[(KeySource, usize)]) -> String {
+    let parts: Vec<String> = counts.iter().map(|(source, n)| format!("{n} from {source}")).collect();
+    parts.join(", ")
 }
 
 async fn secret_keys(sdk: &SdkConfig, name: &str) -> Result<Vec<String>, KeyError> {
@@ -138,6 +194,12 @@ mod tests {
     #[test]
     fn debug_does_not_show_keys() {
         assert_eq!(format!("{:?}", ApiKeys::new(["secret"])), "ApiKeys(1 keys)");
+    }
+
+    #[test]
+    fn sources_are_named_without_keys() {
+        let counts = vec![(KeySource::Setting, 2), (KeySource::Parameter("/gw/keys".into()), 1)];
+        assert_eq!(describe_counts(&counts), "2 from API_KEY, 1 from SSM parameter /gw/keys");
     }
 
     #[test]

@@ -5,12 +5,14 @@
 
 pub mod auth;
 pub mod config;
+pub mod doctor;
 pub mod error;
 pub mod fetch;
 pub mod healthcheck;
 pub mod keys;
 pub mod lambda;
 pub mod models;
+pub mod region;
 pub mod routes;
 pub mod serve;
 pub mod sse;

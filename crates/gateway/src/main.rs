@@ -19,7 +19,10 @@ async fn main() -> ExitCode {
     if config.check_config {
         return match gateway::serve::build_state(config).await {
             Ok(_) => {
-                let _ignored = writeln!(std::io::stdout(), "configuration OK");
+                let _ignored = writeln!(
+                    std::io::stdout(),
+                    "configuration OK (AWS access not checked: run `bedrock-gateway doctor`)"
+                );
                 ExitCode::SUCCESS
             }
             Err(error) => fail(&error.to_string(), 2),
@@ -38,11 +41,15 @@ async fn main() -> ExitCode {
 }
 
 /// Modes named by the first argument, dispatched before the serving configuration is parsed.
+/// `healthcheck` and `doctor` (or `--doctor`) run instead of serving.
 async fn run_subcommand() -> Option<ExitCode> {
-    match std::env::args().nth(1).as_deref() {
-        Some(gateway::healthcheck::COMMAND) => Some(gateway::healthcheck::run().await),
-        _ => None,
+    // Lossy, not `env::args()`: that panics on an argument that is not UTF-8.
+    let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    if args.get(1).map(String::as_str) == Some(gateway::healthcheck::COMMAND) {
+        return Some(gateway::healthcheck::run().await);
     }
+    let (options, args) = gateway::doctor::invocation(args)?;
+    Some(gateway::doctor::main(options, args).await)
 }
 
 fn fail(message: &str, code: u8) -> ExitCode {

@@ -12,10 +12,11 @@ use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::fetch::ImageFetcher;
-use crate::keys::{load_api_keys, ApiKeys, KeyError};
+use crate::keys::{describe_counts, load_all, ApiKeys, KeyError, KeySource};
 use crate::models::{Catalog, DiscoveryOptions};
+use crate::region::{expected_credentials, resolve_region, RegionChoice};
 use crate::state::AppState;
-use crate::upstream::{load_sdk_config, Bedrock};
+use crate::upstream::{sdk_config_in, Bedrock};
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +41,10 @@ pub struct Started {
     /// A key generated for `--emulator` runs without configured keys (printed at start).
     pub generated_key: Option<String>,
     pub emulator: Option<emulator::RunningEmulator>,
+    /// The region of the Bedrock clients and where it came from.
+    pub region: RegionChoice,
+    /// How many keys each source gave (for the start-up line).
+    pub key_counts: Vec<(KeySource, usize)>,
 }
 
 /// Builds the state: the emulator if asked, the SDK clients, the keys and the catalogue.
@@ -49,15 +54,27 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
         false => None,
     };
     let emulator_url = emulator.as_ref().map(emulator::RunningEmulator::base_url);
-    let sdk = load_sdk_config(&config, emulator_url.as_deref()).await;
-    let (keys, generated_key) = if emulator.is_some() && !config.has_key_source() {
-        let key = generate_key();
-        (vec![key.clone()], Some(key))
-    } else if emulator.is_some() {
-        // Keys live in the real account even when Bedrock is emulated.
-        (load_api_keys(&config, &load_sdk_config(&config, None).await).await?, None)
-    } else {
-        (load_api_keys(&config, &sdk).await?, None)
+    // Keys live in the real account even when Bedrock is emulated, so the real region is
+    // resolved only when something real is called.
+    let needs_account = emulator.is_none() || config.has_key_source();
+    let account_region = match needs_account {
+        true => Some(resolve_region(&config).await),
+        false => None,
+    };
+    let region = match (&emulator, &account_region) {
+        (None, Some(region)) => region.clone(),
+        _ => RegionChoice::emulator(),
+    };
+    let sdk = sdk_config_in(&config, emulator_url.as_deref(), &region).await;
+    let (keys, key_counts, generated_key) = match &account_region {
+        None => {
+            let key = generate_key();
+            (vec![key.clone()], vec![(KeySource::Generated, 1)], Some(key))
+        }
+        Some(account) => {
+            let (keys, counts) = load_account_keys(&config, &sdk, account, emulator.is_some()).await?;
+            (keys, counts, None)
+        }
     };
     let bedrock = Bedrock::new(&sdk);
     let discovery = DiscoveryOptions {
@@ -68,7 +85,20 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
     let catalog = Arc::new(Catalog::new(bedrock.clone(), discovery));
     let images = ImageFetcher::new(&config).map_err(|e| StartError::Http(e.to_string()))?;
     let state = AppState { config: Arc::new(config), bedrock, catalog, keys: Arc::new(ApiKeys::new(keys)), images };
-    Ok(Started { state, generated_key, emulator })
+    Ok(Started { state, generated_key, emulator, region, key_counts })
+}
+
+/// The configured keys, read with the account's SDK configuration (not the emulator's).
+async fn load_account_keys(
+    config: &Config,
+    sdk: &aws_config::SdkConfig,
+    account: &RegionChoice,
+    emulated: bool,
+) -> Result<(Vec<String>, Vec<(KeySource, usize)>), KeyError> {
+    match emulated {
+        true => load_all(config, &sdk_config_in(config, None, account).await).await,
+        false => load_all(config, sdk).await,
+    }
 }
 
 fn generate_key() -> String {
@@ -122,7 +152,25 @@ fn announce(local: &std::net::SocketAddr, started: &Started) {
         let _ignored = writeln!(out, "{line}");
     }
     let _ignored = out.flush();
-    tracing::info!(address = %local, prefix = %started.state.config.api_route_prefix, keys = started.state.keys.len(), "listening");
+    log_startup(local, started);
+}
+
+/// The one start-up log line: where it listens, the region and its source, the expected
+/// credential provider and the keys by source (never a key).
+fn log_startup(local: &std::net::SocketAddr, started: &Started) {
+    let config = &started.state.config;
+    tracing::info!(
+        address = %local,
+        prefix = %config.api_route_prefix,
+        region = %started.region.region,
+        region_source = %started.region.source,
+        credentials = %expected_credentials(config),
+        keys = started.state.keys.len(),
+        key_sources = %describe_counts(&started.key_counts),
+        "listening on http://{local} in region {} ({})",
+        started.region.region,
+        started.region.source,
+    );
 }
 
 /// Runs the server until it has drained after a signal, or until `grace` has passed since

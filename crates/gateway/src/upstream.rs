@@ -5,10 +5,10 @@ use std::error::Error as StdError;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_config::meta::region::RegionProviderChain;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::operation::converse_stream::ConverseStreamOutput as StreamResponse;
 use aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError;
@@ -25,9 +25,7 @@ use bedrock::{classify_upstream, ConverseParts, ConverseResult, UpstreamErrorKin
 
 use crate::config::Config;
 use crate::error::UpstreamError;
-
-/// The region used when neither the configuration nor the SDK chain names one (as the reference).
-const FALLBACK_REGION: &str = "us-west-2";
+use crate::region::RegionChoice;
 
 /// Fixed credentials the built-in emulator accepts.
 pub const EMULATOR_ACCESS_KEY: &str = "AKIDEXAMPLE";
@@ -37,18 +35,21 @@ pub const EMULATOR_SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 /// stalled-stream protection (aws-sdk-rust#1287) would cut them off.
 const STALLED_STREAM_GRACE: Duration = Duration::from_secs(300);
 
-/// Loads the shared AWS configuration: the standard credential and region chains and
-/// `AWS_ENDPOINT_URL_*`, or the emulator when `emulator_url` is given.
+/// Loads the shared AWS configuration: the standard credential chain, our region choice
+/// and `AWS_ENDPOINT_URL_*`, or the emulator when `emulator_url` is given.
 pub async fn load_sdk_config(config: &Config, emulator_url: Option<&str>) -> SdkConfig {
-    let region = RegionProviderChain::first_try(config.aws_region.clone().map(Region::new))
-        .or_default_provider()
-        .or_else(Region::new(FALLBACK_REGION));
+    let region = crate::region::resolve_region(config).await;
+    sdk_config_in(config, emulator_url, &region).await
+}
+
+/// As [`load_sdk_config`], in a region already chosen (so it is resolved, and named, once).
+pub async fn sdk_config_in(config: &Config, emulator_url: Option<&str>, region: &RegionChoice) -> SdkConfig {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(10))
         .operation_timeout(config.bedrock_timeout())
         .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(region)
+        .region(Region::new(region.region.clone()))
         .timeout_config(timeouts)
         .stalled_stream_protection(StalledStreamProtectionConfig::enabled().grace_period(STALLED_STREAM_GRACE).build());
     if let Some(url) = emulator_url {
@@ -59,7 +60,10 @@ pub async fn load_sdk_config(config: &Config, emulator_url: Option<&str>) -> Sdk
             None,
             "bedrock-emulator",
         );
-        loader = loader.endpoint_url(url).credentials_provider(credentials).region(Region::new("us-east-1"));
+        loader = loader
+            .endpoint_url(url)
+            .credentials_provider(credentials)
+            .region(Region::new(crate::region::EMULATOR_REGION));
     }
     loader.load().await
 }
@@ -217,7 +221,7 @@ fn classify_stream_error(error: &SdkError<ConverseStreamOutputError, RawMessage>
         ConverseStreamOutputError::ModelStreamErrorException(_) => "ModelStreamErrorException",
         _ => return classified,
     };
-    let message = format!("Bedrock {code}: {}", err.message().unwrap_or("the stream failed"));
+    let message = format!("Bedrock {code}: {}", upstream_message(err.message(), "the stream failed"));
     UpstreamError { class: classify_upstream(UpstreamErrorKind::Service, Some(code)), message }
 }
 
@@ -234,13 +238,17 @@ where
             let message = format!(
                 "Bedrock {}: {}",
                 code.as_deref().unwrap_or("error"),
-                err.message().unwrap_or("the request failed")
+                upstream_message(err.message(), "the request failed")
             );
             (UpstreamErrorKind::Service, code, message)
         }
         SdkError::TimeoutError(_) => (UpstreamErrorKind::Timeout, None, "Bedrock did not answer in time".to_owned()),
         SdkError::DispatchFailure(failure) if failure.is_timeout() => {
             (UpstreamErrorKind::Timeout, None, "Bedrock did not answer in time".to_owned())
+        }
+        SdkError::DispatchFailure(failure) if failure.as_connector_error().is_some_and(|e| missing_credentials(e)) => {
+            tracing::warn!("{NO_CREDENTIALS}");
+            (UpstreamErrorKind::Dispatch, None, "The gateway has no AWS credentials to call Amazon Bedrock".to_owned())
         }
         SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => {
             tracing::warn!(error = %source_chain(error), "could not call Bedrock");
@@ -254,8 +262,31 @@ where
     UpstreamError { class: classify_upstream(kind, code.as_deref()), message }
 }
 
-/// The error and its sources on one line, for operator logs.
-fn source_chain(error: &dyn StdError) -> String {
+/// Bedrock's own message, cut short: it may quote the request (a model id, a value).
+fn upstream_message<'a>(message: Option<&'a str>, otherwise: &'a str) -> std::borrow::Cow<'a, str> {
+    openai::clip_to(message.unwrap_or(otherwise), openai::clip::MAX_UPSTREAM_MESSAGE_CHARS)
+}
+
+/// The one warning for a credential chain that found nothing (instead of the SDK's
+/// multi-line list of every provider it tried).
+pub const NO_CREDENTIALS: &str = "no AWS credentials found (tried environment, profile, web identity, container \
+     and instance role): set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run with an IAM role; \
+     `bedrock-gateway doctor` shows details";
+
+/// Whether the call failed because the credential chain found no credentials.
+pub fn missing_credentials(error: &(dyn StdError + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(inner) = current {
+        if let Some(CredentialsError::CredentialsNotLoaded(_)) = inner.downcast_ref::<CredentialsError>() {
+            return true;
+        }
+        current = inner.source();
+    }
+    false
+}
+
+/// The error and its sources on one line, for operator logs (SDK errors may span lines).
+pub fn source_chain(error: &dyn StdError) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(inner) = source {
@@ -263,5 +294,38 @@ fn source_chain(error: &dyn StdError) -> String {
         text.push_str(&inner.to_string());
         source = inner.source();
     }
-    text
+    text.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_credential_types::provider::error::CredentialsError;
+
+    #[test]
+    fn bedrock_messages_quoting_a_huge_value_are_cut() {
+        let quoted = format!("Value '{}' at 'modelId' failed to satisfy constraint", "m".repeat(100_000));
+        let message = upstream_message(Some(&quoted), "x");
+        assert_eq!(message.chars().count(), openai::clip::MAX_UPSTREAM_MESSAGE_CHARS + 1);
+        assert_eq!(upstream_message(None, "the request failed"), "the request failed");
+    }
+
+    #[test]
+    fn a_multi_line_error_is_logged_on_one_line() {
+        let error =
+            std::io::Error::other("no credentials found in chain. Attempted:\n  Environment: not set\n  Profile: none");
+        assert_eq!(
+            source_chain(&error),
+            "no credentials found in chain. Attempted:; Environment: not set; Profile: none"
+        );
+    }
+
+    #[test]
+    fn missing_credentials_are_recognised_anywhere_in_the_chain() {
+        let missing = CredentialsError::not_loaded("no providers in chain");
+        assert!(missing_credentials(&missing));
+        let other = CredentialsError::provider_error("SSO token expired");
+        assert!(!missing_credentials(&other));
+        assert!(!missing_credentials(&std::io::Error::other("connection refused")));
+    }
 }

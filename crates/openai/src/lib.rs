@@ -6,6 +6,7 @@
 
 pub mod chat;
 pub mod chunk;
+pub mod clip;
 pub mod content;
 pub mod embeddings;
 pub mod error;
@@ -20,6 +21,7 @@ pub use chat::{
     PromptCaching, ReasoningEffort, ReasoningFormat, ResponseFormat, Role, StopSequences, StreamOptions, ThinkingBlock,
 };
 pub use chunk::{ChatCompletionChunk, ChunkChoice, Delta, ToolCallDelta};
+pub use clip::{clip, clip_to};
 pub use content::{ContentPart, FilePart, ImageUrl, MessageContent};
 pub use embeddings::{
     Embedding, EmbeddingInput, EmbeddingList, EmbeddingRequest, EmbeddingUsage, EmbeddingVector, EncodingFormat,

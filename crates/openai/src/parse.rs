@@ -18,7 +18,8 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ParseError> {
     let value = parsed.map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
-        let param = (path != "." && !inner.is_syntax() && !inner.is_eof()).then_some(path);
+        // Paths can hold client-chosen map keys: keep them short.
+        let param = (path != "." && !inner.is_syntax() && !inner.is_eof()).then(|| crate::clip(&path).into_owned());
         ParseError { message: describe(&inner), param }
     })?;
     de.end().map_err(|err| ParseError { message: describe(&err), param: None })?;
