@@ -13,6 +13,7 @@ pub mod images;
 pub mod models;
 pub mod parse;
 pub mod response;
+pub mod responses;
 pub mod tools;
 
 pub use chat::{
