@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::fetch::ImageFetcher;
 use crate::keys::{load_api_keys, ApiKeys, KeyError};
 use crate::models::{Catalog, DiscoveryOptions};
+use crate::responses_store::ResponseStore;
 use crate::state::AppState;
 use crate::upstream::{load_sdk_config, Bedrock};
 
@@ -45,15 +46,19 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
     };
     let emulator_url = emulator.as_ref().map(emulator::RunningEmulator::base_url);
     let sdk = load_sdk_config(&config, emulator_url.as_deref()).await;
+    // Keys and stored responses live in the real account even when Bedrock is emulated.
+    let needs_account = config.has_key_source() || config.responses_table.is_some();
+    let account_sdk = match emulator.is_some() && needs_account {
+        true => load_sdk_config(&config, None).await,
+        false => sdk.clone(),
+    };
     let (keys, generated_key) = if emulator.is_some() && !config.has_key_source() {
         let key = generate_key();
         (vec![key.clone()], Some(key))
-    } else if emulator.is_some() {
-        // Keys live in the real account even when Bedrock is emulated.
-        (load_api_keys(&config, &load_sdk_config(&config, None).await).await?, None)
     } else {
-        (load_api_keys(&config, &sdk).await?, None)
+        (load_api_keys(&config, &account_sdk).await?, None)
     };
+    let responses = ResponseStore::from_config(&config, &account_sdk);
     let bedrock = Bedrock::new(&sdk);
     let discovery = DiscoveryOptions {
         system_profiles: config.enable_cross_region_inference,
@@ -62,7 +67,8 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
     };
     let catalog = Arc::new(Catalog::new(bedrock.clone(), discovery));
     let images = ImageFetcher::new(&config).map_err(|e| StartError::Http(e.to_string()))?;
-    let state = AppState { config: Arc::new(config), bedrock, catalog, keys: Arc::new(ApiKeys::new(keys)), images };
+    let state =
+        AppState { config: Arc::new(config), bedrock, catalog, keys: Arc::new(ApiKeys::new(keys)), images, responses };
     Ok(Started { state, generated_key, emulator })
 }
 
