@@ -54,13 +54,7 @@ fn translate(
     target: &ChatTarget,
 ) -> Result<(ConverseParts, Meta), ApiError> {
     let guardrail = state.config.guardrail();
-    let options = TranslateOptions {
-        model_id: &target.model_id,
-        foundation_id: target.foundation_id.as_deref(),
-        image_input: target.image_input,
-        prompt_caching: state.config.enable_prompt_caching,
-        guardrail: guardrail.as_ref(),
-    };
+    let options = target.translate_options(state, guardrail.as_ref());
     let translation = translate_chat_request(request, &options)?;
     let meta = Meta {
         id: completion_id(),
@@ -82,6 +76,21 @@ pub(crate) struct ChatTarget {
 }
 
 impl ChatTarget {
+    /// What the catalogue and the operator's settings say about a request to this model.
+    pub(crate) fn translate_options<'a>(
+        &'a self,
+        state: &AppState,
+        guardrail: Option<&'a bedrock::Guardrail>,
+    ) -> TranslateOptions<'a> {
+        TranslateOptions {
+            model_id: &self.model_id,
+            foundation_id: self.foundation_id.as_deref(),
+            image_input: self.image_input,
+            prompt_caching: state.config.enable_prompt_caching,
+            guardrail,
+        }
+    }
+
     /// Whether ConverseStream can serve the request (some models cannot stream with tools).
     pub(crate) fn can_stream(&self, with_tools: bool) -> bool {
         self.streaming

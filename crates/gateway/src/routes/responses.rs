@@ -7,7 +7,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use bedrock::responses::StreamedResponse;
 use bedrock::responses::{responses_to_chat, translate_converted, ResponsesStream, ResponsesStreamOptions};
-use bedrock::{ConverseParts, TranslateOptions};
+use bedrock::ConverseParts;
 use futures::future::BoxFuture;
 use openai::responses::{InputItem, ResponseObject, ResponsesRequest, TextOrList};
 use serde::Deserialize;
@@ -36,13 +36,7 @@ pub async fn create_response(State(state): State<AppState>, request: Request) ->
         inline_remote_images(&state.images, &mut conversion.request).await?;
     }
     let guardrail = state.config.guardrail();
-    let options = TranslateOptions {
-        model_id: &target.model_id,
-        foundation_id: target.foundation_id.as_deref(),
-        image_input: target.image_input,
-        prompt_caching: state.config.enable_prompt_caching,
-        guardrail: guardrail.as_ref(),
-    };
+    let options = target.translate_options(&state, guardrail.as_ref());
     let translation = translate_converted(&conversion, &options)?;
     let skeleton = ResponseObject::in_progress(&request, random_id("resp_"), unix_now(), target.model_id.clone());
     let stream = ResponsesStream::new(skeleton, stream_options(&request, translation.structured_tool));
