@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.support import HAIKU35, KEY
+from gateway.support import HAIKU35, KEY, SONNET45_GLOBAL
 from procs import ROOT
 
 pytestmark = pytest.mark.timeout(180)
@@ -15,8 +15,7 @@ pytestmark = pytest.mark.timeout(180)
 CODEX = Path(os.environ.get("CODEX_BIN", ROOT / ".tools" / "codex" / "node_modules" / ".bin" / "codex"))
 
 
-@pytest.fixture
-def codex(gateway, tmp_path):
+def codex_runner(gateway, tmp_path, model_settings):
     if not CODEX.exists():
         pytest.fail(f"Codex CLI not found at {CODEX}: scripts/test installs it (or set CODEX_BIN)")
     home = tmp_path / "codex-home"
@@ -25,7 +24,7 @@ def codex(gateway, tmp_path):
     work.mkdir()
     (home / "config.toml").write_text(
         f"""
-model = "{HAIKU35}"
+{model_settings}
 model_provider = "gateway"
 web_search = "disabled"
 check_for_update_on_startup = false
@@ -61,6 +60,17 @@ exporter = "none"
     return run
 
 
+@pytest.fixture
+def codex(gateway, tmp_path):
+    return codex_runner(gateway, tmp_path, f'model = "{HAIKU35}"')
+
+
+@pytest.fixture
+def thinking_codex(gateway, tmp_path):
+    settings = f'model = "{SONNET45_GLOBAL}"\nmodel_reasoning_effort = "medium"\nmodel_reasoning_summary = "auto"'
+    return codex_runner(gateway, tmp_path, settings)
+
+
 def test_plain_prompt(codex, emulator, marker):
     output = codex(f"say hello {marker}")
     assert f"say hello {marker}" in output.split("You said:")[-1]
@@ -75,3 +85,17 @@ def test_shell_tool_round_trip(codex, emulator, marker):
     assert f"{marker}-42" in output, "the shell really ran the command"
     tool_turn = emulator.find(f"{marker}-42", "ConverseStream")["body"]["messages"][-1]["content"]
     assert any("toolResult" in block for block in tool_turn)
+
+
+def test_thinking_and_tool_use_stay_signed_across_stateless_turns(thinking_codex, emulator, marker):
+    """Codex sends `store: false` and replays reasoning items with their `encrypted_content`:
+    the tool-result turn must carry Claude's signed thinking back to Bedrock."""
+    output = thinking_codex(f'think {marker}\n#tool exec_command {{"cmd": "echo {marker}-$((6*7))"}}')
+    assert f"{marker}-42" in output
+    first = emulator.find(marker, "ConverseStream")["body"]
+    assert first["additionalModelRequestFields"]["thinking"]["type"] in ("enabled", "adaptive")
+    tool_turn = emulator.find(f"{marker}-42", "ConverseStream")["body"]["messages"]
+    assistant = next(m for m in reversed(tool_turn) if m["role"] == "assistant")["content"]
+    thinking = assistant[0]["reasoningContent"]["reasoningText"]
+    assert thinking["text"] and thinking["signature"]
+    assert any("toolUse" in block for block in assistant)
