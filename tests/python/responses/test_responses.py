@@ -160,6 +160,7 @@ def test_private_image_urls_are_refused(client):
             input=[{"role": "user", "content": [{"type": "input_image", "image_url": "http://169.254.169.254/x.png"}]}],
         )
     assert "non-public" in caught.value.body["message"]
+    assert caught.value.body["param"] == "input[0].content[0].image_url"
 
 
 class Person(pydantic.BaseModel):

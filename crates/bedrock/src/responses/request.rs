@@ -72,9 +72,10 @@ pub fn translate_converted(
 impl ChatConversion {
     /// `messages[3].content[1]` → `input[2].content[1]`, `max_completion_tokens` →
     /// `max_output_tokens`… (the chat names mean nothing to a Responses client).
-    fn responses_param(&self, param: &str) -> String {
+    pub fn responses_param(&self, param: &str) -> String {
         if let Some(mapped) = indexed(param, "messages[", &self.message_paths) {
-            return mapped;
+            // Chat nests the URL (`image_url.url`); Responses has it flat.
+            return mapped.replace(".image_url.url", ".image_url");
         }
         if let Some(mapped) = indexed(param, "tools[", &self.tool_paths) {
             return mapped.replace(".function", "");

@@ -30,23 +30,40 @@ pub async fn create_response(State(state): State<AppState>, request: Request) ->
         Some(id) => load(&state.responses, &owner, id).await?.conversation,
         None => Vec::new(),
     };
-    let mut conversion = responses_to_chat(&request, &history)?;
     let target = resolve_chat_model(&state, request.model.as_deref()).await?;
-    if target.image_input {
-        inline_remote_images(&state.images, &mut conversion.request).await?;
-    }
-    let guardrail = state.config.guardrail();
-    let options = target.translate_options(&state, guardrail.as_ref());
-    let translation = translate_converted(&conversion, &options)?;
+    let (parts, structured_tool) = translate(&state, &request, &history, &target).await?;
     let skeleton = ResponseObject::in_progress(&request, random_id("resp_"), unix_now(), target.model_id.clone());
-    let stream = ResponsesStream::new(skeleton, stream_options(&request, translation.structured_tool));
+    let stream = ResponsesStream::new(skeleton, stream_options(&request, structured_tool));
     let saver = request.stored().then(|| Saver::new(&state, owner, history, &request));
     let answer = Answer { stream, saver };
     if request.streamed() {
-        stream_answer(&state, &target, translation.parts, answer).await
+        stream_answer(&state, &target, parts, answer).await
     } else {
-        complete(&state, translation.parts, answer).await
+        complete(&state, parts, answer).await
     }
+}
+
+/// Request (after its stored history) → Converse parts, through the chat translation;
+/// remote images are fetched on the way. Also returns the structured-output tool.
+async fn translate(
+    state: &AppState,
+    request: &ResponsesRequest,
+    history: &[InputItem],
+    target: &ChatTarget,
+) -> Result<(ConverseParts, Option<String>), ApiError> {
+    let mut conversion = responses_to_chat(request, history)?;
+    if target.image_input {
+        inline_remote_images(&state.images, &mut conversion.request).await.map_err(|error| match error {
+            ApiError::Translate(mut error) => {
+                error.param = error.param.map(|param| conversion.responses_param(&param));
+                ApiError::Translate(error)
+            }
+            other => other,
+        })?;
+    }
+    let guardrail = state.config.guardrail();
+    let translation = translate_converted(&conversion, &target.translate_options(state, guardrail.as_ref()))?;
+    Ok((translation.parts, translation.structured_tool))
 }
 
 fn stream_options(request: &ResponsesRequest, structured_tool: Option<String>) -> ResponsesStreamOptions {
