@@ -5,7 +5,10 @@ import json
 
 import httpx
 
-from gateway.support import HAIKU35, KEY, LLAMA, SONNET45_GLOBAL
+import openai
+import pytest
+
+from gateway.support import HAIKU35, KEY, LLAMA, SONNET45_GLOBAL, wait_until
 
 from .test_responses import WEATHER
 
@@ -134,3 +137,27 @@ def test_keep_alive_during_silence(start_gateway, marker):
     response, frames = raw_stream(gateway, {"input": f"{marker}\n#delay 2500"})
     assert ": keep-alive" in response.text
     assert frames[-1][0] == "response.completed"
+
+
+def test_client_disconnect_closes_the_upstream_stream(client, emulator, marker):
+    stream = client.responses.create(model=HAIKU35, input=f"{marker}\n#chunk-delay 200\n#words 200", stream=True)
+    try:
+        first = next(iter(stream))
+        assert first.type == "response.created"
+        assert emulator.stats()["open_streams"] >= 1
+    finally:
+        stream.close()
+    stats = wait_until(
+        lambda: (s := emulator.stats())["open_streams"] == 0 and s,
+        timeout=10,
+        message="the emulator's open_streams to return to 0 after the client went away",
+    )
+    assert stats["streams_cancelled"] >= 1
+    with pytest.raises(openai.NotFoundError):
+        client.responses.retrieve(first.response.id)
+
+
+def test_errors_before_the_stream_starts_are_plain_json(client):
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.responses.create(model=HAIKU35, input=[], stream=True)
+    assert caught.value.body["param"] == "input"

@@ -84,6 +84,7 @@ impl ChatConversion {
             "max_completion_tokens" | "max_tokens" => "max_output_tokens",
             "response_format" => "text.format",
             "reasoning_effort" => "reasoning.effort",
+            "messages" => "input",
             other => other,
         };
         renamed.to_owned()
