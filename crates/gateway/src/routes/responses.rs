@@ -286,3 +286,45 @@ fn input_page(items: &[InputItem], query: &ListQuery) -> Result<serde_json::Valu
         "has_more": rest.len() > limit,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(n: usize) -> Vec<InputItem> {
+        (0..n).map(|i| InputItem { id: Some(format!("msg_{i}")), ..InputItem::default() }).collect()
+    }
+
+    fn query(limit: Option<usize>, order: Option<&str>, after: Option<&str>) -> ListQuery {
+        ListQuery { limit, order: order.map(str::to_owned), after: after.map(str::to_owned) }
+    }
+
+    fn ids(page: &serde_json::Value) -> Vec<&str> {
+        page["data"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect()
+    }
+
+    #[test]
+    fn newest_first_by_default_with_cursor_paging() {
+        let all = items(5);
+        let first = input_page(&all, &query(Some(2), None, None)).unwrap();
+        assert_eq!(ids(&first), ["msg_4", "msg_3"]);
+        assert_eq!(first["has_more"], true);
+        assert_eq!(first["last_id"], "msg_3");
+        let next = input_page(&all, &query(Some(2), None, Some("msg_3"))).unwrap();
+        assert_eq!(ids(&next), ["msg_2", "msg_1"]);
+        let last = input_page(&all, &query(Some(2), None, Some("msg_1"))).unwrap();
+        assert_eq!(ids(&last), ["msg_0"]);
+        assert_eq!(last["has_more"], false);
+    }
+
+    #[test]
+    fn ascending_order_and_bad_queries() {
+        let all = items(3);
+        assert_eq!(ids(&input_page(&all, &query(None, Some("asc"), None)).unwrap()), ["msg_0", "msg_1", "msg_2"]);
+        assert!(input_page(&all, &query(Some(0), None, None)).is_err());
+        assert!(input_page(&all, &query(Some(101), None, None)).is_err());
+        assert!(input_page(&all, &query(None, Some("sideways"), None)).is_err());
+        let unknown_cursor = input_page(&all, &query(None, None, Some("msg_9"))).unwrap();
+        assert!(ids(&unknown_cursor).is_empty());
+    }
+}
