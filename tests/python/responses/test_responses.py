@@ -119,7 +119,9 @@ def test_namespace_tools_are_flattened_and_tool_choice_forces(client, emulator, 
         tool_choice={"type": "function", "name": "get_weather"},
         parallel_tool_calls=False,
     )
-    assert response.output[-1].type == "function_call" and response.output[-1].name == "get_weather"
+    call = response.output[-1]
+    assert call.type == "function_call" and call.name == "get_weather"
+    assert call.model_dump().get("namespace") == "weather", "the call names the group of its function"
     body = converse_body(emulator, marker)
     assert [t["toolSpec"]["name"] for t in body["toolConfig"]["tools"]] == ["get_weather"]
     assert body["toolConfig"]["toolChoice"] == {"tool": {"name": "get_weather"}}

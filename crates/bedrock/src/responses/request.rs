@@ -18,6 +18,8 @@ pub struct ChatConversion {
     pub request: ChatCompletionRequest,
     message_paths: Vec<String>,
     tool_paths: Vec<String>,
+    /// Function name → the `namespace` group it came from.
+    tool_namespaces: Vec<(String, String)>,
 }
 
 /// Converts the request; `history` (from `previous_response_id`) comes before `input`.
@@ -39,7 +41,8 @@ pub fn responses_to_chat(request: &ResponsesRequest, history: &[InputItem]) -> R
         None => {}
     }
     builder.flush();
-    let (tools, tool_paths) = flatten_tools(request.tools.as_deref().unwrap_or_default())?;
+    let Flattened { tools, paths: tool_paths, namespaces } =
+        flatten_tools(request.tools.as_deref().unwrap_or_default())?;
     let chat = ChatCompletionRequest {
         model: request.model.clone(),
         messages: builder.messages,
@@ -55,7 +58,7 @@ pub fn responses_to_chat(request: &ResponsesRequest, history: &[InputItem]) -> R
         extra: request.extra.clone(),
         ..ChatCompletionRequest::default()
     };
-    Ok(ChatConversion { request: chat, message_paths: builder.paths, tool_paths })
+    Ok(ChatConversion { request: chat, message_paths: builder.paths, tool_paths, tool_namespaces: namespaces })
 }
 
 /// The chat translation of a converted request, with errors naming Responses fields.
@@ -70,6 +73,11 @@ pub fn translate_converted(
 }
 
 impl ChatConversion {
+    /// Function name → `namespace` group, for the function calls of the answer.
+    pub fn tool_namespaces(&self) -> &[(String, String)] {
+        &self.tool_namespaces
+    }
+
     /// `messages[3].content[1]` → `input[2].content[1]`, `max_completion_tokens` →
     /// `max_output_tokens`… (the chat names mean nothing to a Responses client).
     pub fn responses_param(&self, param: &str) -> String {
@@ -304,11 +312,19 @@ fn function_output(item: &InputItem, path: &str) -> Result<ChatMessage, Translat
     })
 }
 
+/// The function tools of a request, where each came from, and which namespace holds it.
+#[derive(Default)]
+struct Flattened {
+    tools: Vec<Tool>,
+    paths: Vec<String>,
+    namespaces: Vec<(String, String)>,
+}
+
 /// Function tools, with `namespace` groups flattened; built-in tools are refused by name.
-fn flatten_tools(tools: &[ResponsesTool]) -> Result<(Vec<Tool>, Vec<String>), TranslateError> {
-    let mut flat = (Vec::new(), Vec::new());
+fn flatten_tools(tools: &[ResponsesTool]) -> Result<Flattened, TranslateError> {
+    let mut flat = Flattened::default();
     for (i, tool) in tools.iter().enumerate() {
-        add_tool(tool, format!("tools[{i}]"), &mut flat, true)?;
+        add_tool(tool, format!("tools[{i}]"), &mut flat, None)?;
     }
     Ok(flat)
 }
@@ -316,27 +332,15 @@ fn flatten_tools(tools: &[ResponsesTool]) -> Result<(Vec<Tool>, Vec<String>), Tr
 fn add_tool(
     tool: &ResponsesTool,
     path: String,
-    flat: &mut (Vec<Tool>, Vec<String>),
-    nesting_allowed: bool,
+    flat: &mut Flattened,
+    namespace: Option<&str>,
 ) -> Result<(), TranslateError> {
     match tool.kind.as_str() {
-        "function" => {
+        "function" => add_function(tool, path, flat, namespace),
+        "namespace" if namespace.is_none() => {
             let name = required(tool.name.as_ref(), "name", &path)?;
-            flat.0.push(Tool {
-                kind: "function".to_owned(),
-                function: FunctionDefinition {
-                    name: name.clone(),
-                    description: tool.description.clone(),
-                    parameters: tool.parameters.clone(),
-                    strict: tool.strict,
-                },
-            });
-            flat.1.push(path);
-            Ok(())
-        }
-        "namespace" if nesting_allowed => {
             for (j, inner) in tool.tools.iter().flatten().enumerate() {
-                add_tool(inner, format!("{path}.tools[{j}]"), flat, false)?;
+                add_tool(inner, format!("{path}.tools[{j}]"), flat, Some(name))?;
             }
             Ok(())
         }
@@ -348,6 +352,34 @@ fn add_tool(
             format!("{path}.type"),
         )),
     }
+}
+
+/// Bedrock needs unique names: namespaces are flattened, so a name may be used only once.
+fn add_function(
+    tool: &ResponsesTool,
+    path: String,
+    flat: &mut Flattened,
+    namespace: Option<&str>,
+) -> Result<(), TranslateError> {
+    let name = required(tool.name.as_ref(), "name", &path)?;
+    if let Some(first) = flat.tools.iter().position(|t| &t.function.name == name) {
+        let message = format!("the function name `{name}` is also used by {}: names must be unique", flat.paths[first]);
+        return Err(TranslateError::new(message, format!("{path}.name")));
+    }
+    flat.tools.push(Tool {
+        kind: "function".to_owned(),
+        function: FunctionDefinition {
+            name: name.clone(),
+            description: tool.description.clone(),
+            parameters: tool.parameters.clone(),
+            strict: tool.strict,
+        },
+    });
+    flat.paths.push(path);
+    if let Some(namespace) = namespace {
+        flat.namespaces.push((name.clone(), namespace.to_owned()));
+    }
+    Ok(())
 }
 
 fn tool_choice(choice: &ResponsesToolChoice) -> ToolChoice {

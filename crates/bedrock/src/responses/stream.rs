@@ -33,6 +33,8 @@ pub struct ResponsesStreamOptions {
     pub summary: bool,
     /// Write SSE events (off when only the final response is wanted).
     pub emit: bool,
+    /// Function name → its `namespace` group (echoed on function calls).
+    pub namespaces: Vec<(String, String)>,
 }
 
 /// The finished response, and its output as input items (reasoning always sealed) for
@@ -280,10 +282,15 @@ impl ResponsesStream {
             name: name.to_owned(),
             arguments: String::new(),
             status: "in_progress",
+            namespace: self.namespace_of(name),
         };
         self.writer.write(StreamEvent::OutputItemAdded { output_index: index, item: &item }, out);
         let (call_id, name, arguments) = (call_id.to_owned(), name.to_owned(), String::new());
         self.open = Some(Open::Call { index, id, call_id, name, arguments, block });
+    }
+
+    fn namespace_of(&self, name: &str) -> Option<String> {
+        self.options.namespaces.iter().find(|(function, _)| function == name).map(|(_, namespace)| namespace.clone())
     }
 
     fn tool_delta(&mut self, block: i32, delta: &str, out: &mut Vec<u8>) {
@@ -420,15 +427,17 @@ impl ResponsesStream {
             arguments: &arguments,
         };
         self.writer.write(done, out);
+        let namespace = self.namespace_of(&name);
         let history = InputItem {
             kind: Some("function_call".to_owned()),
             id: Some(id.clone()),
             call_id: Some(call_id.clone()),
             name: Some(name.clone()),
             arguments: Some(arguments.clone()),
+            namespace: namespace.clone(),
             ..InputItem::default()
         };
-        (OutputItem::FunctionCall { id, call_id, name, arguments, status: "completed" }, history)
+        (OutputItem::FunctionCall { id, call_id, name, arguments, status: "completed", namespace }, history)
     }
 
     fn close_reasoning(

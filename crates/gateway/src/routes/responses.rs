@@ -31,9 +31,9 @@ pub async fn create_response(State(state): State<AppState>, request: Request) ->
         None => Vec::new(),
     };
     let target = resolve_chat_model(&state, request.model.as_deref()).await?;
-    let (parts, structured_tool) = translate(&state, &request, &history, &target).await?;
+    let (parts, options) = translate(&state, &request, &history, &target).await?;
     let skeleton = ResponseObject::in_progress(&request, random_id("resp_"), unix_now(), target.model_id.clone());
-    let stream = ResponsesStream::new(skeleton, stream_options(&request, structured_tool));
+    let stream = ResponsesStream::new(skeleton, options);
     let saver = request.stored().then(|| Saver::new(&state, owner, history, &request));
     let answer = Answer { stream, saver };
     if request.streamed() {
@@ -44,13 +44,13 @@ pub async fn create_response(State(state): State<AppState>, request: Request) ->
 }
 
 /// Request (after its stored history) → Converse parts, through the chat translation;
-/// remote images are fetched on the way. Also returns the structured-output tool.
+/// remote images are fetched on the way. Also returns how the answer must be shaped.
 async fn translate(
     state: &AppState,
     request: &ResponsesRequest,
     history: &[InputItem],
     target: &ChatTarget,
-) -> Result<(ConverseParts, Option<String>), ApiError> {
+) -> Result<(ConverseParts, ResponsesStreamOptions), ApiError> {
     let mut conversion = responses_to_chat(request, history)?;
     if target.image_input {
         inline_remote_images(&state.images, &mut conversion.request).await.map_err(|error| match error {
@@ -63,16 +63,14 @@ async fn translate(
     }
     let guardrail = state.config.guardrail();
     let translation = translate_converted(&conversion, &target.translate_options(state, guardrail.as_ref()))?;
-    Ok((translation.parts, translation.structured_tool))
-}
-
-fn stream_options(request: &ResponsesRequest, structured_tool: Option<String>) -> ResponsesStreamOptions {
-    ResponsesStreamOptions {
-        structured_tool,
+    let options = ResponsesStreamOptions {
+        structured_tool: translation.structured_tool,
         include_encrypted: request.includes_encrypted_reasoning(),
         summary: request.wants_summary(),
         emit: request.streamed(),
-    }
+        namespaces: conversion.tool_namespaces().to_vec(),
+    };
+    Ok((translation.parts, options))
 }
 
 /// The answer being built, and where it goes once finished.

@@ -108,6 +108,9 @@ pub enum OutputItem {
         name: String,
         arguments: String,
         status: &'static str,
+        /// The `namespace` tool group the function was offered in.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        namespace: Option<String>,
     },
     Reasoning {
         id: String,

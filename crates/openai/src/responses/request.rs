@@ -105,6 +105,9 @@ pub struct InputItem {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<String>,
+    /// Function calls: the `namespace` tool group of the function.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<FunctionCallOutput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

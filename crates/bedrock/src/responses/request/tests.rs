@@ -175,3 +175,20 @@ fn the_chat_translation_is_applied_unchanged() {
     let fields = crate::document::to_value(parts.additional_model_request_fields.as_ref().unwrap());
     assert!(fields.get("thinking").is_some() || fields.get("reasoning_config").is_some(), "{fields}");
 }
+
+#[test]
+fn namespaced_functions_are_remembered_and_names_must_be_unique() {
+    let conversion = convert(json!({"input": "x", "tools": [
+        {"type": "namespace", "name": "mcp__files", "tools": [{"type": "function", "name": "read"}]},
+        {"type": "function", "name": "write"}
+    ]}))
+    .unwrap();
+    assert_eq!(conversion.tool_namespaces(), [("read".to_owned(), "mcp__files".to_owned())]);
+    let error = convert(json!({"input": "x", "tools": [
+        {"type": "function", "name": "read"},
+        {"type": "namespace", "name": "n", "tools": [{"type": "function", "name": "read"}]}
+    ]}))
+    .unwrap_err();
+    assert_eq!(error.param.as_deref(), Some("tools[1].tools[0].name"));
+    assert!(error.message.contains("tools[0]"), "{}", error.message);
+}

@@ -328,3 +328,23 @@ fn replay_of_a_converse_answer_matches_the_stream() {
     assert_eq!(*names(&events(&out)).last().unwrap(), "response.completed");
     assert_eq!(streamed.finished().unwrap().response, response);
 }
+
+#[test]
+fn calls_of_namespaced_functions_carry_their_namespace() {
+    let options = ResponsesStreamOptions { namespaces: vec![("read".into(), "mcp__files".into())], ..streaming() };
+    let input = [
+        start(),
+        tool_start(0, "t1", "read"),
+        block_stop(0),
+        tool_start(1, "t2", "other"),
+        block_stop(1),
+        stop(StopReason::ToolUse),
+    ];
+    let (events, stream) = run(translator(options), &input);
+    let added: Vec<&Value> =
+        events.iter().filter(|(n, _)| n == "response.output_item.added").map(|(_, d)| &d["item"]).collect();
+    assert_eq!(added[0]["namespace"], "mcp__files");
+    assert!(added[1].get("namespace").is_none());
+    let finished = stream.finished().unwrap();
+    assert_eq!(finished.output_items[0].namespace.as_deref(), Some("mcp__files"));
+}
