@@ -14,6 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 
+/// Longest a DynamoDB call may take: storing delays the end of a stream, so it must not
+/// wait as long as a model call may.
+const DYNAMODB_DEADLINE: Duration = Duration::from_secs(10);
+
 /// DynamoDB's largest item (400 KB), less room for the key and attribute names.
 pub const DYNAMODB_ITEM_LIMIT: usize = 400 * 1024 - 1024;
 
@@ -72,7 +76,7 @@ impl ResponseStore {
         let key = record_key(owner, id);
         match self {
             Self::Memory(memory) => memory.get(&key).map_or(Ok(Lookup::Missing), |json| decode(&json)),
-            Self::Dynamo(dynamo) => dynamo.get(&key).await,
+            Self::Dynamo(dynamo) => within_deadline(dynamo.get(&key)).await,
         }
     }
 
@@ -81,7 +85,7 @@ impl ResponseStore {
         let key = record_key(owner, id);
         match self {
             Self::Memory(memory) => memory.put(key, json),
-            Self::Dynamo(dynamo) => dynamo.put(key, json).await,
+            Self::Dynamo(dynamo) => within_deadline(dynamo.put(key, json)).await,
         }
     }
 
@@ -90,9 +94,15 @@ impl ResponseStore {
         let key = record_key(owner, id);
         match self {
             Self::Memory(memory) => Ok(memory.delete(&key)),
-            Self::Dynamo(dynamo) => dynamo.delete(&key).await,
+            Self::Dynamo(dynamo) => within_deadline(dynamo.delete(&key)).await,
         }
     }
+}
+
+async fn within_deadline<T>(call: impl std::future::Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
+    tokio::time::timeout(DYNAMODB_DEADLINE, call)
+        .await
+        .unwrap_or_else(|_| Err(StoreError::Backend(format!("DynamoDB did not answer within {DYNAMODB_DEADLINE:?}"))))
 }
 
 fn record_key(owner: &str, id: &str) -> String {

@@ -97,3 +97,15 @@ def test_an_unreachable_table_is_a_500_not_a_hang(start_gateway, marker):
     with gateway.client() as client:
         with pytest.raises(openai.InternalServerError):
             client.responses.retrieve("resp_x")
+
+
+def test_a_failing_store_does_not_break_the_answer(start_gateway, marker):
+    gateway = start_gateway(RESPONSES_TABLE=TABLE, AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:9")
+    with gateway.client() as client:
+        created = client.responses.create(model=HAIKU35, input=f"{marker}")
+        assert created.output_text == f"You said: {marker}"
+        with client.responses.stream(model=HAIKU35, input=f"{marker} streamed") as stream:
+            final = stream.get_final_response()
+        assert final.status == "completed"
+    assert "could not store the response" in gateway.logs()
+    assert marker not in gateway.logs(), "no content in the logs without DEBUG"
