@@ -18,6 +18,7 @@ pub mod model_id;
 pub mod reasoning;
 pub mod request;
 pub mod response;
+pub mod responses;
 pub mod stop_reason;
 pub mod stream;
 pub mod structured;

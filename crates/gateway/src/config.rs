@@ -147,6 +147,23 @@ pub struct Config {
     /// (ALB is always buffered).
     #[arg(long, env = "LAMBDA_RESPONSE_MODE", default_value = "auto", value_parser = ["auto", "stream", "buffered"])]
     pub lambda_response_mode: String,
+
+    /// DynamoDB table for stored Responses API responses (hash key `pk` (S), TTL attribute
+    /// `expires_at`); unset: kept in memory, per process.
+    #[arg(long, env = "RESPONSES_TABLE")]
+    pub responses_table: Option<String>,
+
+    /// How long stored responses are kept, in seconds (default 30 days, as OpenAI).
+    #[arg(long, env = "RESPONSES_TTL_SECONDS", default_value_t = 30 * 24 * 3600)]
+    pub responses_ttl_seconds: u64,
+
+    /// At most this many responses are kept in memory (least recently used go first).
+    #[arg(long, env = "RESPONSES_MAX_ENTRIES", default_value_t = 10_000)]
+    pub responses_max_entries: usize,
+
+    /// At most this many bytes of responses are kept in memory.
+    #[arg(long, env = "RESPONSES_MAX_BYTES", default_value_t = 256 * 1024 * 1024)]
+    pub responses_max_bytes: usize,
 }
 
 /// A configuration that cannot be served, with a message naming the setting.
@@ -196,6 +213,14 @@ impl Config {
         }
         if !(1..=3600).contains(&self.shutdown_grace_seconds) {
             return Err(ConfigError("SHUTDOWN_GRACE_SECONDS must be between 1 and 3600".into()));
+        }
+        if self.responses_ttl_seconds == 0 || self.responses_max_entries == 0 || self.responses_max_bytes == 0 {
+            return Err(ConfigError(
+                "RESPONSES_TTL_SECONDS, RESPONSES_MAX_ENTRIES and RESPONSES_MAX_BYTES must be positive".into(),
+            ));
+        }
+        if self.responses_table.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            return Err(ConfigError("RESPONSES_TABLE is empty; unset it to keep responses in memory".into()));
         }
         if self.max_request_body_bytes < 1024 {
             return Err(ConfigError("MAX_REQUEST_BODY_BYTES must be at least 1024".into()));
@@ -317,6 +342,16 @@ mod tests {
         let tags = parse(&["--reasoning-format", "think_tags"]).unwrap();
         assert_eq!(tags.default_reasoning_format(), openai::ReasoningFormat::ThinkTags);
         assert!(parse(&["--reasoning-format", "xml"]).is_err());
+    }
+
+    #[test]
+    fn responses_store_settings() {
+        let config = parse(&[]).unwrap();
+        assert!(config.responses_table.is_none());
+        assert_eq!(config.responses_max_entries, 10_000);
+        assert!(parse(&["--responses-max-bytes", "0"]).unwrap_err().contains("RESPONSES_MAX_BYTES"));
+        assert!(parse(&["--responses-table", " "]).unwrap_err().contains("RESPONSES_TABLE"));
+        assert_eq!(parse(&["--responses-table", "t"]).unwrap().responses_table.as_deref(), Some("t"));
     }
 
     #[test]

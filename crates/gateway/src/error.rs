@@ -27,6 +27,9 @@ pub enum ApiError {
     /// Bedrock (or the way to it) failed.
     #[error("upstream error: {0}")]
     Upstream(#[from] UpstreamError),
+    /// A stored Responses API response that does not exist for this key.
+    #[error("stored response not found")]
+    ResponseNotFound { id: String, why: Option<String> },
     /// A bug or an unexpected state of ours; details are logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -62,7 +65,7 @@ impl ApiError {
         match self {
             Self::BadBody(_) | Self::Translate(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::ModelNotFound { .. } | Self::RouteNotFound => StatusCode::NOT_FOUND,
+            Self::ModelNotFound { .. } | Self::RouteNotFound | Self::ResponseNotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Upstream(e) => StatusCode::from_u16(e.class.status).unwrap_or(StatusCode::BAD_GATEWAY),
@@ -90,6 +93,7 @@ impl ApiError {
             | Self::Translate(_)
             | Self::Unauthorized
             | Self::ModelNotFound { .. }
+            | Self::ResponseNotFound { .. }
             | Self::RouteNotFound
             | Self::MethodNotAllowed
             | Self::PayloadTooLarge { .. } => "invalid_request_error",
@@ -98,7 +102,7 @@ impl ApiError {
 
     fn code(&self) -> Option<&'static str> {
         match self {
-            Self::BadBody(_) | Self::Translate(_) | Self::Internal(_) => None,
+            Self::BadBody(_) | Self::Translate(_) | Self::Internal(_) | Self::ResponseNotFound { .. } => None,
             Self::Unauthorized => Some("invalid_api_key"),
             Self::ModelNotFound { .. } => Some("model_not_found"),
             Self::RouteNotFound => Some("unknown_url"),
@@ -126,6 +130,10 @@ impl ApiError {
                 format!("The model `{}` does not exist or you do not have access to it.", openai::clip(model))
             }
             Self::RouteNotFound => "Unknown request URL.".to_owned(),
+            Self::ResponseNotFound { id, why } => match why {
+                Some(why) => format!("Response with id '{id}' not found: {why}."),
+                None => format!("Response with id '{id}' not found."),
+            },
             Self::MethodNotAllowed => "Method not allowed for this URL.".to_owned(),
             Self::PayloadTooLarge { limit } => format!("The request body is larger than the limit of {limit} bytes."),
             Self::Upstream(e) => e.message.clone(),

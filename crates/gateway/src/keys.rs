@@ -23,6 +23,11 @@ fn digest(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
+/// Who owns stored state: the hex SHA-256 digest of a key (the key itself is never kept).
+pub fn key_identity(key: &str) -> String {
+    digest(key).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 impl ApiKeys {
     pub fn new<I: IntoIterator<Item = S>, S: AsRef<str>>(keys: I) -> Self {
         let mut digests: Vec<[u8; 32]> = keys.into_iter().map(|k| digest(k.as_ref())).collect();

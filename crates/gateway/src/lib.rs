@@ -13,6 +13,7 @@ pub mod keys;
 pub mod lambda;
 pub mod models;
 pub mod region;
+pub mod responses_store;
 pub mod routes;
 pub mod serve;
 pub mod sse;
@@ -37,6 +38,9 @@ pub fn router(state: AppState) -> Router {
         .route("/chat/completions", post(routes::chat::chat_completions))
         .route("/embeddings", post(routes::embeddings::embeddings))
         .route("/images/generations", post(routes::images::generate_images))
+        .route("/responses", post(routes::responses::create_response))
+        .route("/responses/{id}", get(routes::responses::get_response).delete(routes::responses::delete_response))
+        .route("/responses/{id}/input_items", get(routes::responses::list_input_items))
         .method_not_allowed_fallback(routes::method_not_allowed)
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_api_key));
     let prefix = state.config.api_route_prefix.clone();
@@ -74,7 +78,7 @@ impl MakeRequestId for RandomRequestId {
 /// NextChat work), but never a credentialed wildcard.
 fn cors_layer(origins: &[String]) -> CorsLayer {
     let layer = CorsLayer::new()
-        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
         .expose_headers([REQUEST_ID.clone()])
         .max_age(std::time::Duration::from_secs(600));
     // Headers are mirrored from the preflight: browsers never let `*` cover Authorization.

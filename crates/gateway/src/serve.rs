@@ -15,6 +15,7 @@ use crate::fetch::ImageFetcher;
 use crate::keys::{describe_counts, load_all, ApiKeys, KeyError, KeySource};
 use crate::models::{Catalog, DiscoveryOptions};
 use crate::region::{expected_credentials, resolve_region, RegionChoice};
+use crate::responses_store::ResponseStore;
 use crate::state::AppState;
 use crate::upstream::{sdk_config_in, Bedrock};
 
@@ -54,9 +55,9 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
         false => None,
     };
     let emulator_url = emulator.as_ref().map(emulator::RunningEmulator::base_url);
-    // Keys live in the real account even when Bedrock is emulated, so the real region is
-    // resolved only when something real is called.
-    let needs_account = emulator.is_none() || config.has_key_source();
+    // Keys and stored responses live in the real account even when Bedrock is emulated, so
+    // the real region is resolved only when something real is called.
+    let needs_account = emulator.is_none() || config.has_key_source() || config.responses_table.is_some();
     let account_region = match needs_account {
         true => Some(resolve_region(&config).await),
         false => None,
@@ -66,16 +67,18 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
         _ => RegionChoice::emulator(),
     };
     let sdk = sdk_config_in(&config, emulator_url.as_deref(), &region).await;
-    let (keys, key_counts, generated_key) = match &account_region {
-        None => {
-            let key = generate_key();
-            (vec![key.clone()], vec![(KeySource::Generated, 1)], Some(key))
-        }
-        Some(account) => {
-            let (keys, counts) = load_account_keys(&config, &sdk, account, emulator.is_some()).await?;
-            (keys, counts, None)
-        }
+    let account_sdk = match (&emulator, &account_region) {
+        (Some(_), Some(account)) => sdk_config_in(&config, None, account).await,
+        _ => sdk.clone(),
     };
+    let (keys, key_counts, generated_key) = if emulator.is_some() && !config.has_key_source() {
+        let key = generate_key();
+        (vec![key.clone()], vec![(KeySource::Generated, 1)], Some(key))
+    } else {
+        let (keys, counts) = load_all(&config, &account_sdk).await?;
+        (keys, counts, None)
+    };
+    let responses = ResponseStore::from_config(&config, &account_sdk);
     let bedrock = Bedrock::new(&sdk);
     let discovery = DiscoveryOptions {
         system_profiles: config.enable_cross_region_inference,
@@ -84,21 +87,9 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
     };
     let catalog = Arc::new(Catalog::new(bedrock.clone(), discovery));
     let images = ImageFetcher::new(&config).map_err(|e| StartError::Http(e.to_string()))?;
-    let state = AppState { config: Arc::new(config), bedrock, catalog, keys: Arc::new(ApiKeys::new(keys)), images };
+    let state =
+        AppState { config: Arc::new(config), bedrock, catalog, keys: Arc::new(ApiKeys::new(keys)), images, responses };
     Ok(Started { state, generated_key, emulator, region, key_counts })
-}
-
-/// The configured keys, read with the account's SDK configuration (not the emulator's).
-async fn load_account_keys(
-    config: &Config,
-    sdk: &aws_config::SdkConfig,
-    account: &RegionChoice,
-    emulated: bool,
-) -> Result<(Vec<String>, Vec<(KeySource, usize)>), KeyError> {
-    match emulated {
-        true => load_all(config, &sdk_config_in(config, None, account).await).await,
-        false => load_all(config, sdk).await,
-    }
 }
 
 fn generate_key() -> String {

@@ -11,6 +11,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use bedrock::StreamTranslator;
 use bytes::Bytes;
+use futures::future::BoxFuture;
 use futures::StreamExt as _;
 
 use crate::error::ApiError;
@@ -20,15 +21,43 @@ use crate::upstream::EventStream;
 /// idle connection while a model thinks.
 const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
 
-struct Pump {
+/// Turns Bedrock stream events into the SSE frames of one API face.
+pub trait SseTranslator: Send + 'static {
+    fn on_event(&mut self, event: &aws_sdk_bedrockruntime::types::ConverseStreamOutput, out: &mut Vec<u8>);
+    /// The upstream stream ended normally.
+    fn on_end(&mut self, out: &mut Vec<u8>);
+    /// The upstream stream failed mid-way.
+    fn on_error(&mut self, error: &ApiError, out: &mut Vec<u8>);
+    /// Work that must finish before the last frames leave (e.g. storing the answer, so a
+    /// client that reads the end of the stream can already refer to it).
+    fn before_last(&mut self) -> Option<BoxFuture<'static, ()>> {
+        None
+    }
+}
+
+impl SseTranslator for StreamTranslator {
+    fn on_event(&mut self, event: &aws_sdk_bedrockruntime::types::ConverseStreamOutput, out: &mut Vec<u8>) {
+        StreamTranslator::on_event(self, event, out);
+    }
+
+    fn on_end(&mut self, out: &mut Vec<u8>) {
+        StreamTranslator::on_end(self, out);
+    }
+
+    fn on_error(&mut self, error: &ApiError, out: &mut Vec<u8>) {
+        StreamTranslator::on_error(self, &error.body(), out);
+    }
+}
+
+struct Pump<T> {
     upstream: EventStream,
-    translator: StreamTranslator,
+    translator: T,
     keepalive: Duration,
     debug: bool,
     done: bool,
 }
 
-impl Pump {
+impl<T: SseTranslator> Pump<T> {
     /// The next bytes to send, or `None` when the stream is over.
     async fn next_bytes(&mut self) -> Option<Bytes> {
         if self.done {
@@ -46,9 +75,14 @@ impl Pump {
                 }
                 Ok(Err(error)) => {
                     tracing::warn!(code = error.class.code, "Bedrock stream failed mid-way");
-                    self.translator.on_error(&ApiError::Upstream(error).body(), &mut out);
+                    self.translator.on_error(&ApiError::Upstream(error), &mut out);
                     self.done = true;
                 }
+            }
+        }
+        if self.done {
+            if let Some(work) = self.translator.before_last() {
+                work.await;
             }
         }
         if self.debug {
@@ -60,9 +94,9 @@ impl Pump {
 
 /// Builds the streaming response. Dropping the body (client gone) drops the upstream
 /// stream, which closes the Bedrock connection so generation stops.
-pub fn stream_response(
+pub fn stream_response<T: SseTranslator>(
     upstream: EventStream,
-    translator: StreamTranslator,
+    translator: T,
     keepalive: Duration,
     debug: bool,
 ) -> Response {

@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::fetch::ImageFetcher;
 use crate::keys::ApiKeys;
 use crate::models::Catalog;
+use crate::responses_store::ResponseStore;
 use crate::upstream::Bedrock;
 
 #[derive(Clone)]
@@ -15,4 +16,6 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub keys: Arc<ApiKeys>,
     pub images: ImageFetcher,
+    /// Stored Responses API responses.
+    pub responses: ResponseStore,
 }

@@ -182,7 +182,7 @@ impl StopSequences {
 }
 
 /// `reasoning_effort` values accepted by OpenAI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ReasoningEffort {
     None,

@@ -14,6 +14,7 @@ pub mod images;
 pub mod models;
 pub mod parse;
 pub mod response;
+pub mod responses;
 pub mod tools;
 
 pub use chat::{

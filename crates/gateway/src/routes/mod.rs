@@ -5,6 +5,7 @@ pub mod embeddings;
 pub mod health;
 pub mod images;
 pub mod models;
+pub mod responses;
 
 use axum::body::Body;
 
