@@ -9,6 +9,8 @@ Reused by every Python suite::
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import os
 import re
 import subprocess
@@ -102,3 +104,25 @@ def start_server(argv: list[str], env: dict | None = None, timeout: float = 20.0
     proc.wait(timeout=5)
     captured = "\n".join(lines)
     raise RuntimeError(f"{argv[0]} {state} before printing 'listening on http://...'; output:\n{captured}")
+
+
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """A request handler that keeps the test output clean."""
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def loopback_http(handler: type[http.server.BaseHTTPRequestHandler]):
+    """Serves `handler` on 127.0.0.1, port 0, in a thread; yields the base URL and always
+    shuts the server down."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

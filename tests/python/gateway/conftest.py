@@ -5,7 +5,7 @@ import pytest
 
 from procs import binary, start_server
 
-from .support import DEFAULT_MODEL, KEY, KEY2, Emulator, Gateway, base_env, gateway_argv, new_marker
+from .support import DEFAULT_MODEL, KEY, KEY2, Emulator, Gateway, Moto, base_env, gateway_argv, new_marker
 
 
 @pytest.fixture(scope="session")
@@ -67,3 +67,13 @@ def start_gateway(emulator):
 @pytest.fixture
 def marker():
     return new_marker()
+
+
+@pytest.fixture(scope="session")
+def moto():
+    """One moto server for the session; tests keep apart by unique names."""
+    server = Moto()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -8,12 +8,14 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
 
+import boto3
 import httpx
 import openai
 
@@ -310,3 +312,67 @@ def sse_chat_text(body: str) -> str:
     assert events and events[-1] == "[DONE]", events[-3:]
     chunks = [json.loads(e) for e in events[:-1]]
     return "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
+
+
+class Moto:
+    """`moto` in server mode on a loopback port (STS, SSM, Secrets Manager, DynamoDB…)."""
+
+    def __init__(self):
+        self.log = tempfile.TemporaryFile()
+        self.proc = None
+        self.url = None
+        for _attempt in range(3):  # a free port can be taken between probing and binding
+            port = free_port()
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                stdin=subprocess.DEVNULL,
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+            )
+            url = f"http://127.0.0.1:{port}"
+            if self._wait_ready(proc, url):
+                self.proc, self.url = proc, url
+                return
+            self._kill(proc)
+        self.log.seek(0)
+        raise RuntimeError("moto_server did not start:\n" + self.log.read().decode(errors="replace"))
+
+    @staticmethod
+    def _wait_ready(proc, url, timeout=30.0) -> bool:
+        def ready():
+            if proc.poll() is not None:
+                return "exited"
+            try:
+                httpx.get(url + "/moto-api/", timeout=2)
+                return "up"
+            except httpx.HTTPError:
+                return None
+
+        try:
+            return wait_until(ready, timeout, interval=0.1, message="moto_server") == "up"
+        except AssertionError:
+            return False
+
+    @staticmethod
+    def _kill(proc):
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+    def client(self, service):
+        return boto3.client(
+            service,
+            region_name="us-east-1",
+            endpoint_url=self.url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def stop(self):
+        if self.proc:
+            self._kill(self.proc)
+        self.log.close()

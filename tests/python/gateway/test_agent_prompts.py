@@ -4,7 +4,6 @@
 import openai
 import pytest
 
-from .support import user
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -8,10 +8,9 @@ import uuid
 import httpx
 import pytest
 
-from procs import binary, start_server
+from procs import QuietHandler, binary, loopback_http, start_server
 
 from .support import HAIKU35, KEY, assert_error_envelope, base_env, free_port, run_gateway, Gateway, gateway_argv
-from .test_keys_moto import Moto
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -27,15 +26,6 @@ def picky_emulator():
     argv = [binary("bedrock-emulator"), "--port", "0", "--deny-model", DENIED, "--throttle-model", THROTTLED]
     with start_server(argv, timeout=30) as server:
         yield server.base_url
-
-
-@pytest.fixture(scope="module")
-def moto():
-    server = Moto()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -272,40 +262,25 @@ def test_doctor_with_the_built_in_emulator_needs_no_account():
     assert "one-token Converse" in line(result.stdout, "DEFAULT_MODEL answers")
 
 
-class FakeInstanceMetadata:
-    """An IMDSv2 endpoint on loopback answering the region, as on EC2."""
+def instance_metadata(region: str):
+    """An IMDSv2 endpoint answering the region, as on EC2."""
 
-    def __init__(self, region: str):
-        import http.server
-        import threading
+    class Handler(QuietHandler):
+        def do_PUT(self):  # noqa: N802 (http.server naming)
+            self._answer(b"token-for-tests" if self.path == "/latest/api/token" else None)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_PUT(self):  # noqa: N802 (http.server naming)
-                self._answer(b"token-for-tests" if self.path == "/latest/api/token" else None)
+        def do_GET(self):  # noqa: N802
+            wanted = self.path == "/latest/meta-data/placement/region"
+            self._answer(region.encode() if wanted and self.headers.get("x-aws-ec2-metadata-token") else None)
 
-            def do_GET(self):  # noqa: N802
-                wanted = self.path == "/latest/meta-data/placement/region"
-                self._answer(region.encode() if wanted and self.headers.get("x-aws-ec2-metadata-token") else None)
+        def _answer(self, body):
+            self.send_response(200 if body else 404)
+            self.send_header("x-aws-ec2-metadata-token-ttl-seconds", "21600")
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
 
-            def _answer(self, body):
-                self.send_response(200 if body else 404)
-                self.send_header("x-aws-ec2-metadata-token-ttl-seconds", "21600")
-                self.send_header("Content-Length", str(len(body or b"")))
-                self.end_headers()
-                self.wfile.write(body or b"")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+    return loopback_http(Handler)
 
 
 def start_line(emulator_url, **overrides) -> dict:
@@ -325,11 +300,8 @@ def start_line(emulator_url, **overrides) -> dict:
 
 
 def test_region_from_instance_metadata_on_ec2(picky_emulator):
-    imds = FakeInstanceMetadata("eu-central-1")
-    try:
-        start = start_line(picky_emulator, AWS_EC2_METADATA_DISABLED=None, AWS_EC2_METADATA_SERVICE_ENDPOINT=imds.url)
-    finally:
-        imds.close()
+    with instance_metadata("eu-central-1") as url:
+        start = start_line(picky_emulator, AWS_EC2_METADATA_DISABLED=None, AWS_EC2_METADATA_SERVICE_ENDPOINT=url)
     assert (start["region"], start["region_source"]) == ("eu-central-1", "EC2 instance metadata")
 
 

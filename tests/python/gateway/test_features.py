@@ -3,12 +3,12 @@ caching, guardrails, documents, remote images and per-model quirks — each chec
 sides: what the official openai SDK sees, and what the emulated Bedrock received."""
 
 import base64
-import http.server
 import json
-import threading
 
 import openai
 import pytest
+
+from procs import QuietHandler, loopback_http
 
 from .support import HAIKU3, HAIKU35, KEY, SONNET45_GLOBAL, user
 from .test_chat import tiny_png
@@ -255,46 +255,32 @@ def test_pdf_file_part_becomes_a_document(client, emulator, marker):
     assert base64.b64decode(document["source"]["bytes"]) == pdf
 
 
-class _ImageServer:
-    """A loopback HTTP server with one PNG, one redirect loop and one 404."""
+def image_handler(png):
+    """One PNG, one redirect loop and 404s."""
 
-    def __init__(self, png):
-        outer = self
+    class Handler(QuietHandler):
+        def do_GET(self):
+            if self.path == "/cat.png":
+                self.send_response(200)
+                self.send_header("content-type", "image/png")
+                self.send_header("content-length", str(len(png)))
+                self.end_headers()
+                self.wfile.write(png)
+            elif self.path.startswith("/loop"):
+                self.send_response(302)
+                self.send_header("location", f"/loop{len(self.path)}")
+                self.end_headers()
+            else:
+                self.send_response(404)
+                self.end_headers()
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                if self.path == "/cat.png":
-                    self.send_response(200)
-                    self.send_header("content-type", "image/png")
-                    self.send_header("content-length", str(len(png)))
-                    self.end_headers()
-                    self.wfile.write(png)
-                elif self.path.startswith("/loop"):
-                    self.send_response(302)
-                    self.send_header("location", f"/loop{len(self.path)}")
-                    self.end_headers()
-                else:
-                    self.send_response(404)
-                    self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+    return Handler
 
 
 @pytest.fixture
 def image_server():
-    server = _ImageServer(tiny_png())
-    yield server
-    server.close()
+    with loopback_http(image_handler(tiny_png())) as url:
+        yield url
 
 
 def image_message(marker, url):
@@ -303,7 +289,7 @@ def image_message(marker, url):
 
 def test_remote_images_are_refused_on_private_addresses_by_default(client, image_server, marker):
     with pytest.raises(openai.BadRequestError) as raised:
-        client.chat.completions.create(model=HAIKU3, messages=image_message(marker, f"{image_server.url}/cat.png"))
+        client.chat.completions.create(model=HAIKU3, messages=image_message(marker, f"{image_server}/cat.png"))
     assert raised.value.param == "messages[0].content[1].image_url.url"
     assert "non-public" in raised.value.message
     with pytest.raises(openai.BadRequestError):
@@ -313,16 +299,16 @@ def test_remote_images_are_refused_on_private_addresses_by_default(client, image
 def test_remote_images_fetched_when_allowed(start_gateway, emulator, image_server, marker):
     gateway = start_gateway(IMAGE_FETCH_ALLOW_PRIVATE="true", IMAGE_FETCH_MAX_BYTES="4096")
     with gateway.client() as client:
-        client.chat.completions.create(model=HAIKU3, messages=image_message(marker, f"{image_server.url}/cat.png"))
+        client.chat.completions.create(model=HAIKU3, messages=image_message(marker, f"{image_server}/cat.png"))
         image = sent(emulator, marker)["messages"][0]["content"][1]["image"]
         assert image["format"] == "png" and base64.b64decode(image["source"]["bytes"]) == tiny_png()
         for path, reason in [("/missing.png", "HTTP 404"), ("/loop", "redirect")]:
             with pytest.raises(openai.BadRequestError) as raised:
-                client.chat.completions.create(model=HAIKU3, messages=image_message(marker, image_server.url + path))
+                client.chat.completions.create(model=HAIKU3, messages=image_message(marker, image_server + path))
             assert reason in raised.value.message
     small = start_gateway(IMAGE_FETCH_ALLOW_PRIVATE="true", IMAGE_FETCH_MAX_BYTES="16")
     with small.client() as client, pytest.raises(openai.BadRequestError) as raised:
-        client.chat.completions.create(model=HAIKU3, messages=image_message(marker, f"{image_server.url}/cat.png"))
+        client.chat.completions.create(model=HAIKU3, messages=image_message(marker, f"{image_server}/cat.png"))
     assert "larger than 16 bytes" in raised.value.message
 
 

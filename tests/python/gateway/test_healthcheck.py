@@ -1,13 +1,14 @@
 """`bedrock-gateway healthcheck`: exit 0 when /health answers 200 on 127.0.0.1:$PORT, else 1."""
 
-import http.server
-import threading
+import subprocess
 from urllib.parse import urlparse
+
+from procs import QuietHandler, loopback_http
 
 from .support import base_env, free_port, run_gateway
 
 
-def healthcheck(port) -> "subprocess.CompletedProcess":  # noqa: F821
+def healthcheck(port) -> subprocess.CompletedProcess:
     return run_gateway(["healthcheck"], base_env(PORT=port, HOST="0.0.0.0"), timeout=20)
 
 
@@ -23,22 +24,14 @@ def test_nothing_listening_is_unhealthy():
 
 
 def test_a_non_200_answer_is_unhealthy():
-    class Unavailable(http.server.BaseHTTPRequestHandler):
+    class Unavailable(QuietHandler):
         def do_GET(self):
             self.send_response(503)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        done = healthcheck(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_http(Unavailable) as url:
+        done = healthcheck(urlparse(url).port)
     assert done.returncode == 1
     assert "503" in done.stderr
 

@@ -2,90 +2,16 @@
 while Bedrock stays at the emulator."""
 
 import json
-import subprocess
-import sys
-import tempfile
 import uuid
 
-import boto3
-import httpx
 import openai
 import pytest
 
-from .support import HAIKU35, KEY, base_env, free_port, run_gateway, user, wait_until
+from .support import HAIKU35, KEY, base_env, run_gateway, user
 
 pytestmark = pytest.mark.timeout(90)
 
 
-class Moto:
-    def __init__(self):
-        self.log = tempfile.TemporaryFile()
-        self.proc = None
-        self.url = None
-        for _attempt in range(3):  # a free port can be taken between probing and binding
-            port = free_port()
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                stdin=subprocess.DEVNULL,
-                stdout=self.log,
-                stderr=subprocess.STDOUT,
-            )
-            url = f"http://127.0.0.1:{port}"
-            if self._wait_ready(proc, url):
-                self.proc, self.url = proc, url
-                return
-            self._kill(proc)
-        self.log.seek(0)
-        raise RuntimeError("moto_server did not start:\n" + self.log.read().decode(errors="replace"))
-
-    @staticmethod
-    def _wait_ready(proc, url, timeout=30.0) -> bool:
-        def ready():
-            if proc.poll() is not None:
-                return "exited"
-            try:
-                httpx.get(url + "/moto-api/", timeout=2)
-                return "up"
-            except httpx.HTTPError:
-                return None
-
-        try:
-            return wait_until(ready, timeout, interval=0.1, message="moto_server") == "up"
-        except AssertionError:
-            return False
-
-    @staticmethod
-    def _kill(proc):
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-
-    def client(self, service):
-        return boto3.client(
-            service,
-            region_name="us-east-1",
-            endpoint_url=self.url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-
-    def stop(self):
-        if self.proc:
-            self._kill(self.proc)
-        self.log.close()
-
-
-@pytest.fixture(scope="module")
-def moto():
-    server = Moto()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -8,30 +8,25 @@ import openai
 import pytest
 
 from gateway.support import HAIKU35, KEY, KEY2
-from gateway.test_keys_moto import Moto
 
 pytestmark = pytest.mark.timeout(120)
 
 TABLE = "bedrock-gateway-responses"
 
 
-@pytest.fixture(scope="module")
-def moto():
-    server = Moto()
-    try:
-        dynamodb = server.client("dynamodb")
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        dynamodb.update_time_to_live(
-            TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
-        )
-        yield server
-    finally:
-        server.stop()
+@pytest.fixture(scope="module", autouse=True)
+def table(moto):
+    """The table as the CloudFormation stacks create it: hash key `pk`, TTL on `expires_at`."""
+    dynamodb = moto.client("dynamodb")
+    dynamodb.create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.update_time_to_live(TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+    yield TABLE
+    dynamodb.delete_table(TableName=TABLE)
 
 
 @pytest.fixture
