@@ -92,6 +92,14 @@ class Emulator:
         response.raise_for_status()
         return response.json()
 
+    def wait_streams_closed(self, timeout: float = 10) -> dict:
+        """The stats once no upstream stream is open (after a client went away)."""
+        return wait_until(
+            lambda: (s := self.stats())["open_streams"] == 0 and s,
+            timeout=timeout,
+            message="the emulator's open_streams to return to 0 after the client went away",
+        )
+
     def find(self, marker: str, operation: str | None = None) -> dict:
         """The latest recorded request whose body contains `marker` (and of `operation`)."""
         matches = self.find_all(marker, operation)

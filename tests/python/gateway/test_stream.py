@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import openai
 import pytest
 
-from .support import HAIKU3, HAIKU35, HEX_ID, KEY, sse_events, user, wait_until, words
+from .support import HAIKU3, HAIKU35, HEX_ID, KEY, sse_events, user, words
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -114,11 +114,7 @@ def test_client_disconnect_closes_the_upstream_stream(client, emulator, marker):
         assert emulator.stats()["open_streams"] >= 1
     finally:
         stream.close()
-    stats = wait_until(
-        lambda: (s := emulator.stats())["open_streams"] == 0 and s,
-        timeout=10,
-        message="the emulator's open_streams to return to 0 after the client went away",
-    )
+    stats = emulator.wait_streams_closed()
     assert stats["streams_cancelled"] >= 1
     assert emulator.find(marker, "ConverseStream")
 

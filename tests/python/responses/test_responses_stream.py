@@ -8,7 +8,7 @@ import httpx
 import openai
 import pytest
 
-from gateway.support import HAIKU35, KEY, LLAMA, SONNET45_GLOBAL, wait_until
+from gateway.support import HAIKU35, KEY, LLAMA, SONNET45_GLOBAL
 
 from .test_responses import WEATHER
 
@@ -147,11 +147,7 @@ def test_client_disconnect_closes_the_upstream_stream(client, emulator, marker):
         assert emulator.stats()["open_streams"] >= 1
     finally:
         stream.close()
-    stats = wait_until(
-        lambda: (s := emulator.stats())["open_streams"] == 0 and s,
-        timeout=10,
-        message="the emulator's open_streams to return to 0 after the client went away",
-    )
+    stats = emulator.wait_streams_closed()
     assert stats["streams_cancelled"] >= 1
     with pytest.raises(openai.NotFoundError):
         client.responses.retrieve(first.response.id)
