@@ -10,6 +10,8 @@ use rand::RngCore;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
+use aws_config::SdkConfig;
+
 use crate::config::Config;
 use crate::fetch::ImageFetcher;
 use crate::keys::{describe_counts, load_all, ApiKeys, KeyError, KeySource};
@@ -55,22 +57,7 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
         false => None,
     };
     let emulator_url = emulator.as_ref().map(emulator::RunningEmulator::base_url);
-    // Keys and stored responses live in the real account even when Bedrock is emulated, so
-    // the real region is resolved only when something real is called.
-    let needs_account = emulator.is_none() || config.has_key_source() || config.responses_table.is_some();
-    let account_region = match needs_account {
-        true => Some(resolve_region(&config).await),
-        false => None,
-    };
-    let region = match (&emulator, &account_region) {
-        (None, Some(region)) => region.clone(),
-        _ => RegionChoice::emulator(),
-    };
-    let sdk = sdk_config_in(&config, emulator_url.as_deref(), &region).await;
-    let account_sdk = match (&emulator, &account_region) {
-        (Some(_), Some(account)) => sdk_config_in(&config, None, account).await,
-        _ => sdk.clone(),
-    };
+    let (region, sdk, account_sdk) = sdk_configs(&config, emulator_url.as_deref()).await;
     let (keys, key_counts, generated_key) = if emulator.is_some() && !config.has_key_source() {
         let key = generate_key();
         (vec![key.clone()], vec![(KeySource::Generated, 1)], Some(key))
@@ -90,6 +77,27 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
     let state =
         AppState { config: Arc::new(config), bedrock, catalog, keys: Arc::new(ApiKeys::new(keys)), images, responses };
     Ok(Started { state, generated_key, emulator, region, key_counts })
+}
+
+/// The region served and the SDK configurations: one for Bedrock (the emulator's when there
+/// is one) and one for the account, where keys and stored responses live even when Bedrock is
+/// emulated. The real region is resolved only when something real is called.
+async fn sdk_configs(config: &Config, emulator_url: Option<&str>) -> (RegionChoice, SdkConfig, SdkConfig) {
+    let needs_account = emulator_url.is_none() || config.has_key_source() || config.responses_table.is_some();
+    let account_region = match needs_account {
+        true => Some(resolve_region(config).await),
+        false => None,
+    };
+    let region = match (emulator_url, &account_region) {
+        (None, Some(region)) => region.clone(),
+        _ => RegionChoice::emulator(),
+    };
+    let sdk = sdk_config_in(config, emulator_url, &region).await;
+    let account_sdk = match (emulator_url, &account_region) {
+        (Some(_), Some(account)) => sdk_config_in(config, None, account).await,
+        _ => sdk.clone(),
+    };
+    (region, sdk, account_sdk)
 }
 
 fn generate_key() -> String {
