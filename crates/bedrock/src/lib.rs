@@ -5,6 +5,7 @@
 //! onto the SDK's `converse()` / `converse_stream()` builders.
 
 pub mod additional_fields;
+pub mod anthropic;
 pub mod caching;
 pub mod capabilities;
 pub mod content;
