@@ -7,6 +7,7 @@
 pub mod additional_fields;
 pub mod anthropic;
 pub mod caching;
+pub mod completions;
 pub mod capabilities;
 pub mod content;
 pub mod document;

@@ -6,6 +6,7 @@
 
 pub mod chat;
 pub mod chunk;
+pub mod completions;
 pub mod content;
 pub mod embeddings;
 pub mod error;
@@ -19,6 +20,7 @@ pub use chat::{
     parse_chat_request, ChatCompletionRequest, ChatMessage, GuardrailConfig, JsonSchemaFormat, PassThrough,
     PromptCaching, ReasoningEffort, ReasoningFormat, ResponseFormat, Role, StopSequences, StreamOptions, ThinkingBlock,
 };
+pub use completions::{Completion, CompletionChoice, CompletionRequest, Prompt};
 pub use chunk::{ChatCompletionChunk, ChunkChoice, Delta, ToolCallDelta};
 pub use content::{ContentPart, FilePart, ImageUrl, MessageContent};
 pub use embeddings::{
