@@ -187,6 +187,19 @@ impl CompletionStreamTranslator {
         out.extend_from_slice(DONE_FRAME);
     }
 
+    /// Emits a complete (non-streamed) completion as chunks, for models that cannot stream.
+    pub fn replay(&mut self, completion: &Completion, out: &mut Vec<u8>) {
+        if let Some(choice) = completion.choices.first() {
+            self.write(choice.text.clone(), None, None, out);
+            self.finish_sent = true;
+            self.write(String::new(), choice.finish_reason, None, out);
+        }
+        if let (true, Some(usage)) = (self.include_usage, completion.usage.clone()) {
+            self.write_usage(usage, out);
+        }
+        self.on_end(out);
+    }
+
     /// Call when the stream failed: an OpenAI error event and no `[DONE]`.
     pub fn on_error(&mut self, error: &ErrorBody, out: &mut Vec<u8>) {
         write_frame(error, out);

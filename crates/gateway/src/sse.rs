@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
+use aws_sdk_bedrockruntime::types::ConverseStreamOutput;
 use bedrock::StreamTranslator;
 use bytes::Bytes;
 
@@ -17,15 +18,42 @@ use crate::upstream::EventStream;
 /// idle connection while a model thinks.
 const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
 
-struct Pump {
+/// A stream translator of one face: Bedrock events in, that face's SSE frames out.
+pub trait SseTranslator: Send + 'static {
+    fn on_event(&mut self, event: &ConverseStreamOutput, out: &mut Vec<u8>);
+    /// The Bedrock stream ended normally.
+    fn on_end(&mut self, out: &mut Vec<u8>);
+    /// The Bedrock stream failed mid-way: the face's error event.
+    fn on_failure(&mut self, error: ApiError, out: &mut Vec<u8>);
+    /// What to send during long silences.
+    fn keep_alive(&self) -> &'static [u8] {
+        KEEP_ALIVE
+    }
+}
+
+impl SseTranslator for StreamTranslator {
+    fn on_event(&mut self, event: &ConverseStreamOutput, out: &mut Vec<u8>) {
+        StreamTranslator::on_event(self, event, out);
+    }
+
+    fn on_end(&mut self, out: &mut Vec<u8>) {
+        StreamTranslator::on_end(self, out);
+    }
+
+    fn on_failure(&mut self, error: ApiError, out: &mut Vec<u8>) {
+        self.on_error(&error.body(), out);
+    }
+}
+
+struct Pump<T> {
     upstream: EventStream,
-    translator: StreamTranslator,
+    translator: T,
     keepalive: Duration,
     debug: bool,
     done: bool,
 }
 
-impl Pump {
+impl<T: SseTranslator> Pump<T> {
     /// The next bytes to send, or `None` when the stream is over.
     async fn next_bytes(&mut self) -> Option<Bytes> {
         if self.done {
@@ -35,7 +63,7 @@ impl Pump {
         while out.is_empty() {
             // `recv` only awaits the next body frame, so abandoning it on timeout loses nothing.
             match tokio::time::timeout(self.keepalive, self.upstream.next()).await {
-                Err(_) => return Some(Bytes::from_static(KEEP_ALIVE)),
+                Err(_) => return Some(Bytes::from_static(self.translator.keep_alive())),
                 Ok(Ok(Some(event))) => self.translator.on_event(&event, &mut out),
                 Ok(Ok(None)) => {
                     self.translator.on_end(&mut out);
@@ -43,7 +71,7 @@ impl Pump {
                 }
                 Ok(Err(error)) => {
                     tracing::warn!(code = error.class.code, "Bedrock stream failed mid-way");
-                    self.translator.on_error(&ApiError::Upstream(error).body(), &mut out);
+                    self.translator.on_failure(ApiError::Upstream(error), &mut out);
                     self.done = true;
                 }
             }
@@ -57,9 +85,9 @@ impl Pump {
 
 /// Builds the streaming response. Dropping the body (client gone) drops the upstream
 /// stream, which closes the Bedrock connection so generation stops.
-pub fn stream_response(
+pub fn stream_response<T: SseTranslator>(
     upstream: EventStream,
-    translator: StreamTranslator,
+    translator: T,
     keepalive: Duration,
     debug: bool,
 ) -> Response {

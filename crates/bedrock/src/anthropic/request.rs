@@ -80,11 +80,19 @@ pub fn translate_messages_plan(
     options: &TranslateOptions<'_>,
 ) -> Result<ConverseParts, TranslateError> {
     let mut parts = translate_chat_request(&plan.chat, options)?.parts;
-    let claude = options.foundation_id.unwrap_or(options.model_id).contains("anthropic.");
+    let foundation = options.foundation_id.or_else(|| crate::model_id::foundation_id(options.model_id));
+    let claude = foundation.is_some_and(|id| id.starts_with("anthropic."));
     if claude && !plan.error_results.is_empty() {
         mark_error_results(&mut parts.messages, &plan.error_results)?;
     }
     Ok(parts)
+}
+
+/// Whether Bedrock's CountTokens serves the model: Anthropic Claude models. Opaque ARNs
+/// (unknown foundation model) are left for Bedrock to judge.
+pub fn count_tokens_supported(model_id: &str, foundation_id: Option<&str>) -> bool {
+    let foundation = foundation_id.or_else(|| crate::model_id::foundation_id(model_id));
+    foundation.is_none_or(|id| id.starts_with("anthropic.claude"))
 }
 
 fn mark_error_results(messages: &mut [Message], ids: &[String]) -> Result<(), TranslateError> {

@@ -54,13 +54,7 @@ fn translate(
     target: &ChatTarget,
 ) -> Result<(ConverseParts, Meta), ApiError> {
     let guardrail = state.config.guardrail();
-    let options = TranslateOptions {
-        model_id: &target.model_id,
-        foundation_id: target.foundation_id.as_deref(),
-        image_input: target.image_input,
-        prompt_caching: state.config.enable_prompt_caching,
-        guardrail: guardrail.as_ref(),
-    };
+    let options = translate_options(state, target, guardrail.as_ref());
     let translation = translate_chat_request(request, &options)?;
     let meta = Meta {
         id: completion_id(),
@@ -72,24 +66,40 @@ fn translate(
     Ok((translation.parts, meta))
 }
 
+/// What the translation needs to know of the target model and the operator's settings
+/// (shared by every face that speaks to Converse).
+pub(crate) fn translate_options<'a>(
+    state: &AppState,
+    target: &'a ChatTarget,
+    guardrail: Option<&'a bedrock::Guardrail>,
+) -> TranslateOptions<'a> {
+    TranslateOptions {
+        model_id: &target.model_id,
+        foundation_id: target.foundation_id.as_deref(),
+        image_input: target.image_input,
+        prompt_caching: state.config.enable_prompt_caching,
+        guardrail,
+    }
+}
+
 /// The chat model a request resolves to, with what the catalogue knows of it.
-struct ChatTarget {
-    model_id: String,
+pub(crate) struct ChatTarget {
+    pub(crate) model_id: String,
     /// Foundation model behind a profile or ARN; `None` when neither catalogue nor id tells.
-    foundation_id: Option<String>,
-    image_input: bool,
+    pub(crate) foundation_id: Option<String>,
+    pub(crate) image_input: bool,
     streaming: bool,
 }
 
 impl ChatTarget {
     /// Whether ConverseStream can serve the request (some models cannot stream with tools).
-    fn can_stream(&self, with_tools: bool) -> bool {
+    pub(crate) fn can_stream(&self, with_tools: bool) -> bool {
         self.streaming
             && (!with_tools || capabilities_for(&self.model_id, self.foundation_id.as_deref()).stream_tool_use)
     }
 }
 
-async fn resolve_chat_model(state: &AppState, model: Option<&str>) -> Result<ChatTarget, ApiError> {
+pub(crate) async fn resolve_chat_model(state: &AppState, model: Option<&str>) -> Result<ChatTarget, ApiError> {
     let model = requested_model(model, &state.config.default_model, CHAT_ALIASES);
     let target = state.catalog.resolve_for(model, OutputKind::Text).await?;
     // Bedrock judges what the catalogue cannot list: assume the common capabilities.
@@ -134,10 +144,15 @@ async fn replay_as_stream(
 
 /// `chatcmpl-` and 128 random bits in hex.
 fn completion_id() -> String {
+    random_id("chatcmpl-")
+}
+
+/// `prefix` and 128 random bits in hex (`chatcmpl-…`, `cmpl-…`, `msg_…`).
+pub(crate) fn random_id(prefix: &str) -> String {
     let mut bytes = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut bytes);
-    let mut id = String::with_capacity(9 + 32);
-    id.push_str("chatcmpl-");
+    let mut id = String::with_capacity(prefix.len() + 32);
+    id.push_str(prefix);
     for b in bytes {
         id.push(char::from(HEX[usize::from(b >> 4)]));
         id.push(char::from(HEX[usize::from(b & 0x0f)]));
@@ -147,7 +162,7 @@ fn completion_id() -> String {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
