@@ -70,7 +70,11 @@ async fn count_tokens(State(state): State<AppState>, request: Request) -> Result
         );
         return Err(bedrock::TranslateError::new(message, "model").into());
     }
-    let parts = converse_parts(&state, &request, &target, MaxTokens::Absent).await?;
+    let mut parts = converse_parts(&state, &request, &target, MaxTokens::Absent).await?;
+    // CountTokens takes the bare foundation model, not an inference profile.
+    if let Some(foundation_id) = &target.foundation_id {
+        parts.model_id.clone_from(foundation_id);
+    }
     let input_tokens = state.bedrock.count_tokens(parts).await?;
     Ok(Json(CountTokensResponse { input_tokens }).into_response())
 }
