@@ -112,7 +112,7 @@ impl Record {
 pub struct Inspector {
     recent: Mutex<VecDeque<Record>>,
     requests: AtomicU64,
-    by_operation: [AtomicU64; 8],
+    by_operation: [AtomicU64; OPERATIONS.len()],
     open_streams: AtomicI64,
     streams_started: AtomicU64,
     streams_completed: AtomicU64,

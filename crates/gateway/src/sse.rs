@@ -60,7 +60,8 @@ impl<T: SseTranslator> Pump<T> {
             return None;
         }
         let mut out = Vec::new();
-        while out.is_empty() {
+        // A face may have nothing left to say at the end (its last event already went out).
+        while out.is_empty() && !self.done {
             // `recv` only awaits the next body frame, so abandoning it on timeout loses nothing.
             match tokio::time::timeout(self.keepalive, self.upstream.next()).await {
                 Err(_) => return Some(Bytes::from_static(self.translator.keep_alive())),
@@ -75,6 +76,9 @@ impl<T: SseTranslator> Pump<T> {
                     self.done = true;
                 }
             }
+        }
+        if out.is_empty() {
+            return None;
         }
         if self.debug {
             tracing::info!(chunk = %String::from_utf8_lossy(&out), "stream chunk");
