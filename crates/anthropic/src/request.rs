@@ -64,11 +64,14 @@ pub struct CacheControl {
     pub ttl: Option<String>,
 }
 
+/// The author of a message. Recent clients (Claude Code) also send `system` messages
+/// inside `messages`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     User,
     Assistant,
+    System,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -234,6 +234,7 @@ impl Builder {
                 let role = match message.role {
                     AnthropicRole::User => Role::User,
                     AnthropicRole::Assistant => Role::Assistant,
+                    AnthropicRole::System => Role::System,
                 };
                 let content = Some(MessageContent::Text(text.clone()));
                 self.messages.push(ChatMessage { content, ..chat_message(role) });
@@ -244,6 +245,7 @@ impl Builder {
         match message.role {
             AnthropicRole::User => self.user_blocks(blocks, path),
             AnthropicRole::Assistant => self.assistant_blocks(blocks, path),
+            AnthropicRole::System => self.system_blocks(blocks, path),
         }
     }
 
@@ -271,6 +273,21 @@ impl Builder {
             parts.extend(part(block, &at)?);
         }
         self.flush_user(&mut parts);
+        Ok(())
+    }
+
+    /// A `system` message among the turns: its text joins the system prompt (Converse has
+    /// one), as the chat face does with system messages anywhere.
+    fn system_blocks(&mut self, blocks: &[ContentBlock], path: &str) -> Result<(), TranslateError> {
+        let mut parts = Vec::with_capacity(blocks.len());
+        for (i, block) in blocks.iter().enumerate() {
+            let ContentBlock::Text { text, cache_control } = block else {
+                return Err(TranslateError::new("system messages may hold text blocks only", format!("{path}.{i}")));
+            };
+            self.system_cached |= cache_control.is_some();
+            parts.push(ContentPart::Text { text: text.clone(), cache_control: None });
+        }
+        self.messages.push(ChatMessage { content: Some(MessageContent::Parts(parts)), ..chat_message(Role::System) });
         Ok(())
     }
 

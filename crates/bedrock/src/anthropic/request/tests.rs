@@ -179,3 +179,19 @@ fn thinking_becomes_each_models_control() {
     let off = with(json!({"type": "disabled"}), THINKER);
     assert_eq!((off.reasoning_effort, off.extra.thinking), (None, None));
 }
+
+#[test]
+fn system_messages_among_the_turns_join_the_system_prompt() {
+    let parts = parts(
+        json!({"max_tokens": 4000, "system": "base", "thinking": {"type": "adaptive", "display": "omitted"},
+               "messages": [
+                   {"role": "user", "content": "q"},
+                   {"role": "system", "content": [{"type": "text", "text": "env"}]},
+                   {"role": "assistant", "content": "a"},
+                   {"role": "user", "content": "q2"}]}),
+        SONNET,
+    )
+    .unwrap();
+    assert_eq!(parts.system, vec![SystemContentBlock::Text("base".into()), SystemContentBlock::Text("env".into())]);
+    assert_eq!(parts.messages.len(), 3);
+}
