@@ -47,9 +47,18 @@ mod tests {
     fn shape_and_types() {
         let body = serde_json::to_value(ErrorBody::new("not_found_error", "m".into())).unwrap();
         assert_eq!(body, serde_json::json!({"type":"error","error":{"type":"not_found_error","message":"m"}}));
-        let cases = [(400, "invalid_request_error"), (401, "authentication_error"), (403, "permission_error"),
-            (404, "not_found_error"), (405, "invalid_request_error"), (413, "request_too_large"),
-            (429, "rate_limit_error"), (500, "api_error"), (502, "api_error"), (503, "overloaded_error")];
+        let cases = [
+            (400, "invalid_request_error"),
+            (401, "authentication_error"),
+            (403, "permission_error"),
+            (404, "not_found_error"),
+            (405, "invalid_request_error"),
+            (413, "request_too_large"),
+            (429, "rate_limit_error"),
+            (500, "api_error"),
+            (502, "api_error"),
+            (503, "overloaded_error"),
+        ];
         for (status, kind) in cases {
             assert_eq!(error_type_for_status(status), kind, "{status}");
         }

@@ -7,8 +7,8 @@
 pub mod additional_fields;
 pub mod anthropic;
 pub mod caching;
-pub mod completions;
 pub mod capabilities;
+pub mod completions;
 pub mod content;
 pub mod document;
 pub mod embeddings;

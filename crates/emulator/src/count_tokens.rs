@@ -121,7 +121,9 @@ fn string_words(value: &Value) -> u64 {
     match value {
         Value::String(text) => text.split_whitespace().count() as u64,
         Value::Array(items) => items.iter().map(string_words).sum(),
-        Value::Object(map) => map.iter().filter(|(k, _)| !matches!(k.as_str(), "type" | "role")).map(|(_, v)| string_words(v)).sum(),
+        Value::Object(map) => {
+            map.iter().filter(|(k, _)| !matches!(k.as_str(), "type" | "role")).map(|(_, v)| string_words(v)).sum()
+        }
         _ => 0,
     }
 }

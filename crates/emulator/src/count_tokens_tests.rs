@@ -29,7 +29,8 @@ fn profile_only_claude_models_count_by_bare_id() {
 #[test]
 fn profiles_and_other_providers_are_unsupported() {
     let input = converse(json!([{"role": "user", "content": [{"text": "x"}]}]));
-    for id in ["us.anthropic.claude-3-5-haiku-20241022-v1:0", "amazon.nova-lite-v1:0", "meta.llama3-1-8b-instruct-v1:0"] {
+    for id in ["us.anthropic.claude-3-5-haiku-20241022-v1:0", "amazon.nova-lite-v1:0", "meta.llama3-1-8b-instruct-v1:0"]
+    {
         let error = count(id, &input).unwrap_err();
         assert_eq!(error.message, UNSUPPORTED, "{id}");
     }

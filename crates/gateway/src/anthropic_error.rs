@@ -83,7 +83,12 @@ mod tests {
         let cases = [
             (ApiError::Unauthorized, 401, "authentication_error", "invalid x-api-key"),
             (ApiError::ModelNotFound { model: "m".into() }, 404, "not_found_error", ""),
-            (TranslateError::new("Field required", "max_tokens").into(), 400, "invalid_request_error", "max_tokens: Field required"),
+            (
+                TranslateError::new("Field required", "max_tokens").into(),
+                400,
+                "invalid_request_error",
+                "max_tokens: Field required",
+            ),
             (throttled, 429, "rate_limit_error", "slow down"),
             (ApiError::Internal("secret".into()), 500, "api_error", ""),
         ];

@@ -4,10 +4,10 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use aws_sdk_bedrockruntime::types::ConverseStreamOutput;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
-use aws_sdk_bedrockruntime::types::ConverseStreamOutput;
 use bedrock::StreamTranslator;
 use bytes::Bytes;
 

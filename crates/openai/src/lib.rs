@@ -20,8 +20,8 @@ pub use chat::{
     parse_chat_request, ChatCompletionRequest, ChatMessage, GuardrailConfig, JsonSchemaFormat, PassThrough,
     PromptCaching, ReasoningEffort, ReasoningFormat, ResponseFormat, Role, StopSequences, StreamOptions, ThinkingBlock,
 };
-pub use completions::{Completion, CompletionChoice, CompletionRequest, Prompt};
 pub use chunk::{ChatCompletionChunk, ChunkChoice, Delta, ToolCallDelta};
+pub use completions::{Completion, CompletionChoice, CompletionRequest, Prompt};
 pub use content::{ContentPart, FilePart, ImageUrl, MessageContent};
 pub use embeddings::{
     Embedding, EmbeddingInput, EmbeddingList, EmbeddingRequest, EmbeddingUsage, EmbeddingVector, EncodingFormat,

@@ -5,8 +5,8 @@
 
 use anthropic::{
     CacheControl, ContentBlock, DocumentSource, ImageSource, InputMessage, MessageContent as AnthropicContent,
-    MessagesRequest, Role as AnthropicRole, SystemPrompt, Thinking, ToolChoice as AnthropicToolChoice,
-    ToolDefinition, ToolResultContent,
+    MessagesRequest, Role as AnthropicRole, SystemPrompt, Thinking, ToolChoice as AnthropicToolChoice, ToolDefinition,
+    ToolResultContent,
 };
 use aws_sdk_bedrockruntime::types::{ContentBlock as Block, Message, ToolResultBlock, ToolResultStatus};
 use base64::Engine as _;
@@ -307,8 +307,9 @@ impl Builder {
                     self.messages_cached |= cache_control.is_some();
                     calls.push(tool_call(id, name, input));
                 }
-                ContentBlock::Thinking { thinking: text, signature } => thinking
-                    .push(ThinkingBlock::Thinking { thinking: text.clone(), signature: signature.clone() }),
+                ContentBlock::Thinking { thinking: text, signature } => {
+                    thinking.push(ThinkingBlock::Thinking { thinking: text.clone(), signature: signature.clone() })
+                }
                 ContentBlock::RedactedThinking { data } => {
                     thinking.push(ThinkingBlock::RedactedThinking { data: data.clone() });
                 }
@@ -371,10 +372,7 @@ fn image_url(source: &ImageSource, path: &str) -> Result<String, TranslateError>
 }
 
 fn files_unsupported(path: &str) -> TranslateError {
-    TranslateError::new(
-        "file_id sources (Files API) are not supported: send the content as base64",
-        path,
-    )
+    TranslateError::new("file_id sources (Files API) are not supported: send the content as base64", path)
 }
 
 fn document(source: &DocumentSource, title: Option<&str>, path: &str) -> Result<FilePart, TranslateError> {
@@ -420,12 +418,7 @@ fn tool_result_parts(content: Option<&ToolResultContent>, path: &str) -> Result<
         let at = format!("{path}.content.{i}");
         match block {
             ContentBlock::Text { .. } | ContentBlock::Image { .. } => parts.extend(part(block, &at)?),
-            _ => {
-                return Err(TranslateError::new(
-                    "tool_result content may hold text and image blocks only",
-                    at,
-                ))
-            }
+            _ => return Err(TranslateError::new("tool_result content may hold text and image blocks only", at)),
         }
     }
     Ok(MessageContent::Parts(parts))

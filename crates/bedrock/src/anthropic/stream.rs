@@ -4,9 +4,7 @@
 //! explicitly, and reports usage after the stop reason; Anthropic wants every block
 //! opened and closed, and stop reason and usage together in `message_delta`.
 
-use anthropic::{
-    BlockDelta, ErrorDetail, Message, MessageDeltaBody, ResponseBlock, StopReason, StreamEvent, Usage,
-};
+use anthropic::{BlockDelta, ErrorDetail, Message, MessageDeltaBody, ResponseBlock, StopReason, StreamEvent, Usage};
 use aws_sdk_bedrockruntime::types::{
     ContentBlockDelta, ContentBlockStart, ConverseStreamOutput, ReasoningContentBlockDelta,
 };
@@ -67,10 +65,10 @@ impl MessagesStreamTranslator {
                     self.on_delta(delta.content_block_index(), d, out);
                 }
             }
-            ConverseStreamOutput::ContentBlockStop(stop) => {
-                if self.open.is_some_and(|o| o.bedrock_index == stop.content_block_index()) {
-                    self.close_block(out);
-                }
+            ConverseStreamOutput::ContentBlockStop(stop)
+                if self.open.is_some_and(|o| o.bedrock_index == stop.content_block_index()) =>
+            {
+                self.close_block(out);
             }
             ConverseStreamOutput::MessageStop(stop) => {
                 self.close_block(out);

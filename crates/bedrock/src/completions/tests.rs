@@ -39,11 +39,8 @@ fn chat_request_carries_the_sampling_and_the_default_max_tokens() {
 }
 
 fn result(text: &str, stop: &str) -> ConverseResult {
-    let message = Message::builder()
-        .role(ConversationRole::Assistant)
-        .content(ContentBlock::Text(text.into()))
-        .build()
-        .unwrap();
+    let message =
+        Message::builder().role(ConversationRole::Assistant).content(ContentBlock::Text(text.into())).build().unwrap();
     let usage = TokenUsage::builder().input_tokens(2).output_tokens(3).total_tokens(5).build().unwrap();
     ConverseResult { message: Some(message), stop_reason: StopReason::from(stop), usage: Some(usage) }
 }

@@ -48,7 +48,10 @@ mod tests {
             entry(haiku, haiku),
             entry("anthropic.claude-sonnet-4-20250514-v1:0", "anthropic.claude-sonnet-4-20250514-v1:0"),
         ];
-        assert_eq!(bedrock_id_for("claude-sonnet-4-5-20250929", &entries), Some("us.anthropic.claude-sonnet-4-5-20250929-v1:0"));
+        assert_eq!(
+            bedrock_id_for("claude-sonnet-4-5-20250929", &entries),
+            Some("us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+        );
         assert_eq!(bedrock_id_for("claude-sonnet-4-5", &entries), Some("us.anthropic.claude-sonnet-4-5-20250929-v1:0"));
         assert_eq!(bedrock_id_for("claude-3-5-haiku-latest", &entries), Some(haiku));
         assert_eq!(bedrock_id_for("claude-opus-9", &entries), None);

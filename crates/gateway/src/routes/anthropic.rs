@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{middleware, Json, Router};
 use bedrock::anthropic::request::{count_tokens_supported, MaxTokens};
-use bedrock::anthropic::{message_from_converse, messages_plan, translate_messages_plan, MessageMeta};
 use bedrock::anthropic::MessagesStreamTranslator;
+use bedrock::anthropic::{message_from_converse, messages_plan, translate_messages_plan, MessageMeta};
 use bedrock::ConverseParts;
 
 use super::chat::{random_id, resolve_chat_model, translate_options, ChatTarget};
@@ -54,7 +54,8 @@ async fn messages(State(state): State<AppState>, request: Request) -> Result<Res
     }
     // Models that cannot stream this request: one Converse call, sent as the same events.
     let result = state.bedrock.converse(parts).await?;
-    let message = message_from_converse(&result, MessageMeta { id: &id, model: &model, stop_sequences: &stop_sequences });
+    let message =
+        message_from_converse(&result, MessageMeta { id: &id, model: &model, stop_sequences: &stop_sequences });
     let mut out = Vec::new();
     translator.replay(&message, &mut out);
     Ok(sse_response(Body::from(out)))

@@ -151,7 +151,9 @@ fn remote_image_urls_are_left_for_the_fetcher() {
     )
     .unwrap();
     let Some(MessageContent::Parts(parts)) = &plan.chat.messages[0].content else { panic!() };
-    assert!(matches!(&parts[0], ContentPart::ImageUrl { image_url, .. } if image_url.url == "https://example.com/a.png"));
+    assert!(
+        matches!(&parts[0], ContentPart::ImageUrl { image_url, .. } if image_url.url == "https://example.com/a.png")
+    );
 }
 
 #[test]

@@ -1,10 +1,10 @@
 use super::*;
+use aws_sdk_bedrockruntime::types::ConversationRole;
 use aws_sdk_bedrockruntime::types::{
     ContentBlockDeltaEvent, ContentBlockStartEvent, ContentBlockStopEvent, ConverseStreamMetadataEvent,
     ConverseStreamMetrics, MessageStartEvent, MessageStopEvent, StopReason as BedrockStopReason, TokenUsage,
     ToolUseBlockDelta, ToolUseBlockStart,
 };
-use aws_sdk_bedrockruntime::types::ConversationRole;
 use aws_smithy_types::Blob;
 use serde_json::Value;
 
@@ -25,16 +25,28 @@ fn block_stop(index: i32) -> ConverseStreamOutput {
 fn tool_start(index: i32, id: &str, name: &str) -> ConverseStreamOutput {
     let tool = ToolUseBlockStart::builder().tool_use_id(id).name(name).build().unwrap();
     ConverseStreamOutput::ContentBlockStart(
-        ContentBlockStartEvent::builder().content_block_index(index).start(ContentBlockStart::ToolUse(tool)).build().unwrap(),
+        ContentBlockStartEvent::builder()
+            .content_block_index(index)
+            .start(ContentBlockStart::ToolUse(tool))
+            .build()
+            .unwrap(),
     )
 }
 
 fn stop(reason: &str) -> ConverseStreamOutput {
-    ConverseStreamOutput::MessageStop(MessageStopEvent::builder().stop_reason(BedrockStopReason::from(reason)).build().unwrap())
+    ConverseStreamOutput::MessageStop(
+        MessageStopEvent::builder().stop_reason(BedrockStopReason::from(reason)).build().unwrap(),
+    )
 }
 
 fn metadata() -> ConverseStreamOutput {
-    let usage = TokenUsage::builder().input_tokens(5).output_tokens(9).total_tokens(17).cache_read_input_tokens(3).build().unwrap();
+    let usage = TokenUsage::builder()
+        .input_tokens(5)
+        .output_tokens(9)
+        .total_tokens(17)
+        .cache_read_input_tokens(3)
+        .build()
+        .unwrap();
     let metrics = ConverseStreamMetrics::builder().latency_ms(1).build().unwrap();
     ConverseStreamOutput::Metadata(ConverseStreamMetadataEvent::builder().usage(usage).metrics(metrics).build())
 }
@@ -73,14 +85,28 @@ fn names(events: &[(String, Value)]) -> Vec<&str> {
 #[test]
 fn text_stream_event_by_event() {
     let events = run(
-        &[start(), delta(0, ContentBlockDelta::Text("Hel".into())), delta(0, ContentBlockDelta::Text("lo".into())),
-          block_stop(0), stop("stop_sequence"), metadata()],
+        &[
+            start(),
+            delta(0, ContentBlockDelta::Text("Hel".into())),
+            delta(0, ContentBlockDelta::Text("lo".into())),
+            block_stop(0),
+            stop("stop_sequence"),
+            metadata(),
+        ],
         true,
     );
     assert_eq!(
         names(&events),
-        ["message_start", "ping", "content_block_start", "content_block_delta", "content_block_delta",
-         "content_block_stop", "message_delta", "message_stop"]
+        [
+            "message_start",
+            "ping",
+            "content_block_start",
+            "content_block_delta",
+            "content_block_delta",
+            "content_block_stop",
+            "message_delta",
+            "message_stop"
+        ]
     );
     let message = &events[0].1["message"];
     assert_eq!((message["id"].as_str(), message["model"].as_str()), (Some("msg_1"), Some("claude")));
@@ -130,8 +156,17 @@ fn redacted_thinking_is_one_whole_block_and_text_after_it_opens_another() {
     let events = run(&[start(), delta(0, redacted), delta(1, ContentBlockDelta::Text("a".into()))], true);
     assert_eq!(
         names(&events),
-        ["message_start", "ping", "content_block_start", "content_block_stop", "content_block_start",
-         "content_block_delta", "content_block_stop", "message_delta", "message_stop"]
+        [
+            "message_start",
+            "ping",
+            "content_block_start",
+            "content_block_stop",
+            "content_block_start",
+            "content_block_delta",
+            "content_block_stop",
+            "message_delta",
+            "message_stop"
+        ]
     );
     assert_eq!(events[2].1["content_block"], serde_json::json!({"type": "redacted_thinking", "data": "AQ=="}));
     assert_eq!(events[4].1["index"], 1);
@@ -175,8 +210,18 @@ fn replay_emits_the_same_sequence() {
     let events = events(&out);
     assert_eq!(
         names(&events),
-        ["message_start", "ping", "content_block_start", "content_block_delta", "content_block_stop",
-         "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]
+        [
+            "message_start",
+            "ping",
+            "content_block_start",
+            "content_block_delta",
+            "content_block_stop",
+            "content_block_start",
+            "content_block_delta",
+            "content_block_stop",
+            "message_delta",
+            "message_stop"
+        ]
     );
     assert_eq!(events[0].1["message"]["usage"]["input_tokens"], 4);
     assert_eq!(events[6].1["delta"], serde_json::json!({"type": "input_json_delta", "partial_json": "{\"a\":1}"}));
