@@ -11,7 +11,7 @@ pub mod stream;
 
 pub use error::{error_type_for_status, ErrorBody, ErrorDetail};
 pub use request::{
-    CacheControl, ContentBlock, DocumentSource, ImageSource, InputMessage, MessageContent, MessagesRequest, Role,
+    CacheControl, ContentBlock, DocumentSource, ImageSource, InputMessage, MessageContent, MessagesRequest, OutputConfig, Role,
     SystemPrompt, TextBlock, Thinking, ToolChoice, ToolDefinition, ToolResultContent,
 };
 pub use response::{CountTokensResponse, Message, ResponseBlock, StopReason, Usage};

@@ -33,6 +33,19 @@ pub struct MessagesRequest {
     /// `{"user_id": ...}`: accepted; Bedrock has no field for it.
     #[serde(default)]
     pub metadata: Option<Value>,
+    /// Top-level automatic caching: a cache point at the end of the conversation.
+    #[serde(default)]
+    pub cache_control: Option<CacheControl>,
+    /// `{"effort": "low" | "medium" | "high" | "max"}`, read with adaptive thinking.
+    #[serde(default)]
+    pub output_config: Option<OutputConfig>,
+}
+
+/// `output_config`; only `effort` has a Bedrock meaning (Claude's adaptive thinking).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct OutputConfig {
+    #[serde(default)]
+    pub effort: Option<String>,
 }
 
 fn null_as_false<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {

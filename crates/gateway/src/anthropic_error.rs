@@ -44,11 +44,24 @@ impl AnthropicError {
     /// Anthropic prefixes validation messages with the field's path (`max_tokens: ...`).
     fn message(&self) -> String {
         let openai = self.0.body().error;
-        match (&self.0, openai.param) {
+        match (&self.0, openai.param.map(anthropic_path)) {
             (ApiError::Unauthorized, _) => "invalid x-api-key".to_owned(),
             (_, Some(param)) if !openai.message.starts_with(&param) => format!("{param}: {}", openai.message),
             _ => openai.message,
         }
+    }
+}
+
+/// Paths named by the shared chat rules, in this face's terms: chat message indexes do not
+/// match Anthropic's (system and tool results are messages there), so only the field is named.
+fn anthropic_path(param: String) -> String {
+    if param.starts_with("messages[") {
+        return "messages".to_owned();
+    }
+    match param.as_str() {
+        "max_completion_tokens" => "max_tokens".to_owned(),
+        "stop" => "stop_sequences".to_owned(),
+        _ => param,
     }
 }
 
@@ -91,6 +104,8 @@ mod tests {
             ),
             (throttled, 429, "rate_limit_error", "slow down"),
             (ApiError::Internal("secret".into()), 500, "api_error", ""),
+            (TranslateError::new("no images", "messages[2].content[1]").into(), 400, "invalid_request_error", "messages: no images"),
+            (TranslateError::new("too few", "max_completion_tokens").into(), 400, "invalid_request_error", "max_tokens: too few"),
         ];
         for (error, status, kind, message) in cases {
             let (got, body) = json(error);

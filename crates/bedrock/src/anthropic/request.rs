@@ -64,13 +64,15 @@ pub fn messages_plan(
     chat.extra.top_k = request.top_k;
     let tools_cached = request.tools.iter().flatten().any(|t| t.cache_control.is_some());
     let system_cached = builder.system_cached || tools_cached;
-    if system_cached || builder.messages_cached {
+    let messages_cached = builder.messages_cached || request.cache_control.is_some();
+    if system_cached || messages_cached {
         chat.extra.prompt_caching = Some(PromptCaching {
             system: system_cached.then_some(true),
-            messages: builder.messages_cached.then_some(true),
+            messages: messages_cached.then_some(true),
         });
     }
     apply_thinking(&mut chat, request.thinking, options);
+    apply_effort(&mut chat, request, options);
     Ok(MessagesPlan { chat, error_results: builder.error_results })
 }
 
@@ -135,6 +137,17 @@ fn apply_thinking(chat: &mut ChatCompletionRequest, thinking: Option<Thinking>, 
         }
         (Thinking::Enabled { budget_tokens }, _) => chat.reasoning_effort = Some(effort_for_budget(budget_tokens)),
         (Thinking::Adaptive, _) => chat.reasoning_effort = Some(ReasoningEffort::Medium),
+    }
+}
+
+/// `output_config.effort` goes to Claude models with adaptive thinking (with `thinking:
+/// adaptive`); elsewhere it has no meaning and is dropped.
+fn apply_effort(chat: &mut ChatCompletionRequest, request: &MessagesRequest, options: &TranslateOptions<'_>) {
+    let Some(effort) = request.output_config.as_ref().and_then(|c| c.effort.as_deref()) else { return };
+    let style = capabilities_for(options.model_id, options.foundation_id).reasoning;
+    if style == ReasoningStyle::ClaudeAdaptive && request.thinking == Some(Thinking::Adaptive) {
+        let fields = chat.extra.additional_model_request_fields.get_or_insert_with(Default::default);
+        fields.insert("output_config".to_owned(), json!({"effort": effort}));
     }
 }
 

@@ -197,3 +197,15 @@ fn system_messages_among_the_turns_join_the_system_prompt() {
     assert_eq!(parts.system, vec![SystemContentBlock::Text("base".into()), SystemContentBlock::Text("env".into())]);
     assert_eq!(parts.messages.len(), 3);
 }
+
+#[test]
+fn top_level_cache_control_and_adaptive_effort() {
+    let value = json!({"max_tokens": 4000, "cache_control": {"type": "ephemeral"}, "thinking": {"type": "adaptive"},
+                       "output_config": {"effort": "high"}, "messages": [{"role": "user", "content": "q"}]});
+    let adaptive = "us.anthropic.claude-sonnet-4-6";
+    let plan = messages_plan(&request(value.clone()), &options(adaptive), MaxTokens::Required).unwrap();
+    assert_eq!(plan.chat.extra.prompt_caching.unwrap().messages, Some(true));
+    assert_eq!(plan.chat.extra.additional_model_request_fields.unwrap()["output_config"], json!({"effort": "high"}));
+    let budget_only = messages_plan(&request(value), &options(SONNET), MaxTokens::Required).unwrap();
+    assert_eq!(budget_only.chat.extra.additional_model_request_fields, None, "no adaptive thinking, no effort");
+}
