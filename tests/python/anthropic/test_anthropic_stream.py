@@ -101,7 +101,7 @@ def test_client_disconnect_closes_the_upstream_stream(gateway, emulator, marker)
         with http.stream("POST", "/v1/messages", headers=HEADERS, json=body) as response:
             first = next(response.iter_lines())
             assert first == "event: message_start"
-            assert emulator.stats()["open_streams"] >= 1
+            wait_until(lambda: emulator.stats()["open_streams"] >= 1, timeout=5, message="the upstream stream to be open")
     stats = wait_until(lambda: (s := emulator.stats())["open_streams"] == 0 and s, timeout=10,
                        message="the emulator's open_streams to return to 0")
     assert stats["streams_cancelled"] >= 1
