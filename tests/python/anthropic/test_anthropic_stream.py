@@ -99,7 +99,8 @@ def test_client_disconnect_closes_the_upstream_stream(gateway, emulator, marker)
             "messages": [{"role": "user", "content": f"{marker}\n#chunk-delay 200\n#words 200"}]}
     with httpx.Client(base_url=gateway.url, timeout=30) as http:
         with http.stream("POST", "/v1/messages", headers=HEADERS, json=body) as response:
-            first = next(response.iter_lines())
+            lines = response.iter_lines()  # kept: dropping the iterator closes the response
+            first = next(lines)
             assert first == "event: message_start"
             wait_until(lambda: emulator.stats()["open_streams"] >= 1, timeout=5, message="the upstream stream to be open")
     stats = wait_until(lambda: (s := emulator.stats())["open_streams"] == 0 and s, timeout=10,
