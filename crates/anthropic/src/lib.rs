@@ -11,8 +11,8 @@ pub mod stream;
 
 pub use error::{error_type_for_status, ErrorBody, ErrorDetail};
 pub use request::{
-    CacheControl, ContentBlock, DocumentSource, ImageSource, InputMessage, MessageContent, MessagesRequest, OutputConfig, Role,
-    SystemPrompt, TextBlock, Thinking, ToolChoice, ToolDefinition, ToolResultContent,
+    CacheControl, ContentBlock, DocumentSource, ImageSource, InputMessage, MessageContent, MessagesRequest,
+    OutputConfig, Role, SystemPrompt, TextBlock, Thinking, ToolChoice, ToolDefinition, ToolResultContent,
 };
 pub use response::{CountTokensResponse, Message, ResponseBlock, StopReason, Usage};
 pub use stream::{BlockDelta, MessageDeltaBody, StreamEvent};

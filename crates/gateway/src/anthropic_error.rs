@@ -104,8 +104,18 @@ mod tests {
             ),
             (throttled, 429, "rate_limit_error", "slow down"),
             (ApiError::Internal("secret".into()), 500, "api_error", ""),
-            (TranslateError::new("no images", "messages[2].content[1]").into(), 400, "invalid_request_error", "messages: no images"),
-            (TranslateError::new("too few", "max_completion_tokens").into(), 400, "invalid_request_error", "max_tokens: too few"),
+            (
+                TranslateError::new("no images", "messages[2].content[1]").into(),
+                400,
+                "invalid_request_error",
+                "messages: no images",
+            ),
+            (
+                TranslateError::new("too few", "max_completion_tokens").into(),
+                400,
+                "invalid_request_error",
+                "max_tokens: too few",
+            ),
         ];
         for (error, status, kind, message) in cases {
             let (got, body) = json(error);

@@ -66,10 +66,8 @@ pub fn messages_plan(
     let system_cached = builder.system_cached || tools_cached;
     let messages_cached = builder.messages_cached || request.cache_control.is_some();
     if system_cached || messages_cached {
-        chat.extra.prompt_caching = Some(PromptCaching {
-            system: system_cached.then_some(true),
-            messages: messages_cached.then_some(true),
-        });
+        chat.extra.prompt_caching =
+            Some(PromptCaching { system: system_cached.then_some(true), messages: messages_cached.then_some(true) });
     }
     apply_thinking(&mut chat, request.thinking, options);
     apply_effort(&mut chat, request, options);
