@@ -8,7 +8,7 @@ use crate::error::TranslateError;
 use crate::reasoning::ReasoningPlan;
 
 /// Most Bedrock models take at most 4 stop sequences.
-const MAX_STOP_SEQUENCES: usize = 4;
+pub const MAX_STOP_SEQUENCES: usize = 4;
 
 /// Builds `inferenceConfig` from what the client set; unset fields stay unset (so an omitted
 /// max tokens leaves the model's own default, never a silent truncation).

@@ -5,8 +5,10 @@
 //! onto the SDK's `converse()` / `converse_stream()` builders.
 
 pub mod additional_fields;
+pub mod anthropic;
 pub mod caching;
 pub mod capabilities;
+pub mod completions;
 pub mod content;
 pub mod document;
 pub mod embeddings;

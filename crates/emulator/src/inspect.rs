@@ -24,6 +24,7 @@ pub enum Operation {
     Converse,
     ConverseStream,
     InvokeModel,
+    CountTokens,
     ListFoundationModels,
     GetFoundationModel,
     ListInferenceProfiles,
@@ -31,10 +32,11 @@ pub enum Operation {
     Unknown,
 }
 
-const OPERATIONS: [Operation; 8] = [
+const OPERATIONS: [Operation; 9] = [
     Operation::Converse,
     Operation::ConverseStream,
     Operation::InvokeModel,
+    Operation::CountTokens,
     Operation::ListFoundationModels,
     Operation::GetFoundationModel,
     Operation::ListInferenceProfiles,
@@ -48,6 +50,7 @@ impl Operation {
             Self::Converse => "Converse",
             Self::ConverseStream => "ConverseStream",
             Self::InvokeModel => "InvokeModel",
+            Self::CountTokens => "CountTokens",
             Self::ListFoundationModels => "ListFoundationModels",
             Self::GetFoundationModel => "GetFoundationModel",
             Self::ListInferenceProfiles => "ListInferenceProfiles",
@@ -64,6 +67,7 @@ impl Operation {
             ("POST", ["model", id, "converse"]) => return (Self::Converse, Some(decode(id))),
             ("POST", ["model", id, "converse-stream"]) => return (Self::ConverseStream, Some(decode(id))),
             ("POST", ["model", id, "invoke"]) => return (Self::InvokeModel, Some(decode(id))),
+            ("POST", ["model", id, "count-tokens"]) => return (Self::CountTokens, Some(decode(id))),
             ("GET", ["foundation-models"]) => Self::ListFoundationModels,
             ("GET", ["foundation-models", _]) => Self::GetFoundationModel,
             ("GET", ["inference-profiles"]) => Self::ListInferenceProfiles,
@@ -108,7 +112,7 @@ impl Record {
 pub struct Inspector {
     recent: Mutex<VecDeque<Record>>,
     requests: AtomicU64,
-    by_operation: [AtomicU64; 8],
+    by_operation: [AtomicU64; OPERATIONS.len()],
     open_streams: AtomicI64,
     streams_started: AtomicU64,
     streams_completed: AtomicU64,

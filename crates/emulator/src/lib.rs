@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod control;
 pub mod converse;
+pub mod count_tokens;
 pub mod embed;
 pub mod errors;
 pub mod eventstream;
@@ -108,6 +109,7 @@ pub fn router(config: EmulatorConfig) -> Router {
         .route("/model/{model_id}/converse", post(converse::converse))
         .route("/model/{model_id}/converse-stream", post(converse::converse_stream))
         .route("/model/{model_id}/invoke", post(invoke::invoke))
+        .route("/model/{model_id}/count-tokens", post(count_tokens::count_tokens))
         .route("/foundation-models", get(control::list_models))
         .route("/foundation-models/{model_id}", get(control::get_model))
         .route("/inference-profiles", get(control::list_profiles))

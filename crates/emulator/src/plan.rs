@@ -80,7 +80,8 @@ pub fn last_user_text(req: &ConverseRequest) -> String {
     format!("Tool result: {}", results.join(" ").trim())
 }
 
-fn input_tokens(req: &ConverseRequest) -> u64 {
+/// Input tokens of a request: whitespace words of system and messages (at least 1).
+pub fn input_tokens(req: &ConverseRequest) -> u64 {
     let system: u64 = req.system.iter().filter_map(|s| s.text.as_deref()).map(count_words).sum();
     let messages = req.messages.iter().flat_map(|m| m.content.iter());
     let content: u64 = messages

@@ -18,12 +18,25 @@ pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
     ["x-api-key", "api-key"].iter().find_map(|name| headers.get(*name)?.to_str().ok()).map(str::trim)
 }
 
+/// Whether the request carries a valid key (compared in constant time by `ApiKeys`).
+fn authorized(state: &AppState, request: &Request) -> bool {
+    presented_key(request.headers()).is_some_and(|key| state.keys.verify(key))
+}
+
 /// Rejects requests without a valid key with 401 in the OpenAI error shape.
 pub async fn require_api_key(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    match presented_key(request.headers()) {
-        Some(key) if state.keys.verify(key) => next.run(request).await,
-        _ => ApiError::Unauthorized.into_response(),
+    if authorized(&state, &request) {
+        return next.run(request).await;
     }
+    ApiError::Unauthorized.into_response()
+}
+
+/// The same check for the Anthropic face, answering in Anthropic's error shape.
+pub async fn require_api_key_anthropic(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if authorized(&state, &request) {
+        return next.run(request).await;
+    }
+    crate::anthropic_error::AnthropicError(ApiError::Unauthorized).into_response()
 }
 
 #[cfg(test)]

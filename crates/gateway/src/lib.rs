@@ -3,6 +3,7 @@
 //! `router` turns state into an `axum::Router`; `serve` runs it on TCP. Keeping the app a
 //! function of its state lets the same router run behind other transports (Lambda).
 
+pub mod anthropic_error;
 pub mod auth;
 pub mod config;
 pub mod doctor;
@@ -36,13 +37,15 @@ pub fn router(state: AppState) -> Router {
         .route("/models", get(routes::models::list_models))
         .route("/models/{*id}", get(routes::models::get_model))
         .route("/chat/completions", post(routes::chat::chat_completions))
+        .route("/completions", post(routes::completions::completions))
         .route("/embeddings", post(routes::embeddings::embeddings))
         .route("/images/generations", post(routes::images::generate_images))
         .route("/responses", post(routes::responses::create_response))
         .route("/responses/{id}", get(routes::responses::get_response).delete(routes::responses::delete_response))
         .route("/responses/{id}/input_items", get(routes::responses::list_input_items))
         .method_not_allowed_fallback(routes::method_not_allowed)
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_api_key));
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_api_key))
+        .merge(routes::anthropic::router(state.clone()));
     let prefix = state.config.api_route_prefix.clone();
     let mut app = Router::new().route("/health", get(routes::health::health));
     // Clients such as NextChat append `/v1/...` to whatever base URL they are given.

@@ -1,42 +1,45 @@
-//! The SSE body of a streamed chat completion: Bedrock events in, OpenAI chunks out, as
-//! they arrive, with keep-alive comments during long silences.
+//! The SSE body of a streamed answer, for every face: Bedrock events in, the face's frames
+//! out, as they arrive, with keep-alives during long silences.
 
 use std::convert::Infallible;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
+use aws_sdk_bedrockruntime::types::ConverseStreamOutput;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
-use bedrock::StreamTranslator;
+use bedrock::{ConverseParts, ConverseResult, StreamTranslator};
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::StreamExt as _;
 
-use crate::error::ApiError;
-use crate::upstream::EventStream;
+use crate::error::{ApiError, UpstreamError};
+use crate::upstream::{Bedrock, EventStream};
 
 /// An SSE comment: ignored by clients, keeps proxies and load balancers from closing an
 /// idle connection while a model thinks.
 const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
 
-/// Turns Bedrock stream events into the SSE frames of one API face.
+/// A stream translator of one face: Bedrock events in, that face's SSE frames out.
 pub trait SseTranslator: Send + 'static {
-    fn on_event(&mut self, event: &aws_sdk_bedrockruntime::types::ConverseStreamOutput, out: &mut Vec<u8>);
-    /// The upstream stream ended normally.
+    fn on_event(&mut self, event: &ConverseStreamOutput, out: &mut Vec<u8>);
+    /// The Bedrock stream ended normally.
     fn on_end(&mut self, out: &mut Vec<u8>);
-    /// The upstream stream failed mid-way.
+    /// The Bedrock stream failed mid-way: the face's error event.
     fn on_error(&mut self, error: &ApiError, out: &mut Vec<u8>);
     /// Work that must finish before the last frames leave (e.g. storing the answer, so a
     /// client that reads the end of the stream can already refer to it).
     fn before_last(&mut self) -> Option<BoxFuture<'static, ()>> {
         None
     }
+    /// What to send during long silences.
+    fn keep_alive(&self) -> &'static [u8] {
+        KEEP_ALIVE
+    }
 }
 
 impl SseTranslator for StreamTranslator {
-    fn on_event(&mut self, event: &aws_sdk_bedrockruntime::types::ConverseStreamOutput, out: &mut Vec<u8>) {
+    fn on_event(&mut self, event: &ConverseStreamOutput, out: &mut Vec<u8>) {
         StreamTranslator::on_event(self, event, out);
     }
 
@@ -64,10 +67,11 @@ impl<T: SseTranslator> Pump<T> {
             return None;
         }
         let mut out = Vec::new();
-        while out.is_empty() {
+        // A face may have nothing left to say at the end (its last event already went out).
+        while out.is_empty() && !self.done {
             // `recv` only awaits the next body frame, so abandoning it on timeout loses nothing.
             match tokio::time::timeout(self.keepalive, self.upstream.next()).await {
-                Err(_) => return Some(Bytes::from_static(KEEP_ALIVE)),
+                Err(_) => return Some(Bytes::from_static(self.translator.keep_alive())),
                 Ok(Ok(Some(event))) => self.translator.on_event(&event, &mut out),
                 Ok(Ok(None)) => {
                     self.translator.on_end(&mut out);
@@ -84,6 +88,9 @@ impl<T: SseTranslator> Pump<T> {
             if let Some(work) = self.translator.before_last() {
                 work.await;
             }
+        }
+        if out.is_empty() {
+            return None;
         }
         if self.debug {
             tracing::info!(chunk = %String::from_utf8_lossy(&out), "stream chunk");
@@ -107,29 +114,70 @@ pub fn stream_response<T: SseTranslator>(
     sse_response(Body::from_stream(body))
 }
 
-/// A Converse call whose answer is replayed as a stream (models that cannot stream a request).
-pub type PendingCompletion = Pin<Box<dyn Future<Output = Result<openai::ChatCompletion, ApiError>> + Send>>;
+/// How a face turns a finished Converse answer into its stream frames.
+pub type Replay<T> = Box<dyn FnOnce(&mut T, &ConverseResult, &mut Vec<u8>) + Send>;
 
-/// Streams the replay of a Converse call that is still running: the headers and a first
-/// keep-alive comment go out now, more follow while it runs, so idle-timeout proxies do not cut a slow
-/// answer; its failure becomes an error event. Dropping the body (client gone) drops the call.
-pub fn pending_response(call: PendingCompletion, translator: StreamTranslator, keepalive: Duration) -> Response {
-    let state = Some((call, translator));
-    let body = futures::stream::unfold(state, move |state| async move {
-        let (mut call, mut translator) = state?;
-        let mut out = Vec::new();
-        match tokio::time::timeout(keepalive, &mut call).await {
-            Err(_) => return Some((Ok::<_, Infallible>(Bytes::from_static(KEEP_ALIVE)), Some((call, translator)))),
-            Ok(Ok(completion)) => translator.replay(&completion, &mut out),
-            Ok(Err(error)) => {
-                tracing::warn!(status = error.status().as_u16(), "Bedrock call failed after the stream started");
-                translator.on_error(&error.body(), &mut out);
-            }
+/// Models that cannot stream a request are called with Converse and the answer is replayed
+/// as the face's stream. A call that answers within one keep-alive interval gets a plain
+/// response, so a quick failure keeps its status code; a slower one gets the SSE headers and
+/// keep-alives at once, so idle-timeout proxies (ALB, API Gateway, nginx) do not cut it, and
+/// its failure becomes the face's error event. Dropping the body (client gone) drops the call.
+pub async fn replay_converse<T: SseTranslator>(
+    bedrock: &Bedrock,
+    parts: ConverseParts,
+    translator: T,
+    replay: Replay<T>,
+    keepalive: Duration,
+) -> Result<Response, ApiError> {
+    let bedrock = bedrock.clone();
+    let mut call: BoxFuture<'static, Result<ConverseResult, UpstreamError>> =
+        Box::pin(async move { bedrock.converse(parts).await });
+    match tokio::time::timeout(keepalive, &mut call).await {
+        Ok(answer) => {
+            let out = finish_replay(translator, replay, Ok(answer?)).await;
+            Ok(sse_response(Body::from(out)))
         }
-        Some((Ok(Bytes::from(out)), None))
+        Err(_) => Ok(pending_response(call, translator, replay, keepalive)),
+    }
+}
+
+/// The frames of a replayed answer (or of its failure), once any work before the last frame is done.
+async fn finish_replay<T: SseTranslator>(
+    mut translator: T,
+    replay: Replay<T>,
+    answer: Result<ConverseResult, UpstreamError>,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    match answer {
+        Ok(result) => replay(&mut translator, &result, &mut out),
+        Err(error) => {
+            tracing::warn!(code = error.class.code, "Bedrock call failed after the stream started");
+            translator.on_error(&ApiError::Upstream(error), &mut out);
+        }
+    }
+    if let Some(work) = translator.before_last() {
+        work.await;
+    }
+    out
+}
+
+fn pending_response<T: SseTranslator>(
+    call: BoxFuture<'static, Result<ConverseResult, UpstreamError>>,
+    translator: T,
+    replay: Replay<T>,
+    keepalive: Duration,
+) -> Response {
+    let keep_alive = translator.keep_alive();
+    let state = Some((call, translator, replay));
+    let body = futures::stream::unfold(state, move |state| async move {
+        let (mut call, translator, replay) = state?;
+        match tokio::time::timeout(keepalive, &mut call).await {
+            Err(_) => Some((Ok::<_, Infallible>(Bytes::from_static(keep_alive)), Some((call, translator, replay)))),
+            Ok(answer) => Some((Ok(Bytes::from(finish_replay(translator, replay, answer).await)), None)),
+        }
     });
-    // A first comment with the headers: some proxies count only body bytes as activity.
-    let first = futures::stream::once(async { Ok(Bytes::from_static(KEEP_ALIVE)) });
+    // A first keep-alive with the headers: some proxies count only body bytes as activity.
+    let first = futures::stream::once(async move { Ok(Bytes::from_static(keep_alive)) });
     sse_response(Body::from_stream(first.chain(body)))
 }
 

@@ -297,6 +297,27 @@ pub fn source_chain(error: &dyn StdError) -> String {
     text.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
 }
 
+impl Bedrock {
+    /// CountTokens with a Converse input: the input tokens Bedrock would bill for `parts`.
+    pub async fn count_tokens(&self, parts: ConverseParts) -> Result<u64, UpstreamError> {
+        let request = aws_sdk_bedrockruntime::types::ConverseTokensRequest::builder()
+            .set_messages(Some(parts.messages))
+            .set_system((!parts.system.is_empty()).then_some(parts.system))
+            .set_tool_config(parts.tool_config)
+            .set_additional_model_request_fields(parts.additional_model_request_fields)
+            .build();
+        let output = self
+            .runtime
+            .count_tokens()
+            .model_id(parts.model_id)
+            .input(aws_sdk_bedrockruntime::types::CountTokensInput::Converse(request))
+            .send()
+            .await
+            .map_err(|e| classify_sdk_error(&e))?;
+        Ok(u64::try_from(output.input_tokens()).unwrap_or(0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@
 pub mod chat;
 pub mod chunk;
 pub mod clip;
+pub mod completions;
 pub mod content;
 pub mod embeddings;
 pub mod error;
@@ -23,6 +24,7 @@ pub use chat::{
 };
 pub use chunk::{ChatCompletionChunk, ChunkChoice, Delta, ToolCallDelta};
 pub use clip::{clip, clip_to};
+pub use completions::{Completion, CompletionChoice, CompletionRequest, Prompt};
 pub use content::{ContentPart, FilePart, ImageUrl, MessageContent};
 pub use embeddings::{
     Embedding, EmbeddingInput, EmbeddingList, EmbeddingRequest, EmbeddingUsage, EmbeddingVector, EncodingFormat,

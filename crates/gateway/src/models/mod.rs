@@ -1,5 +1,6 @@
 //! Which models exist: discovery, the cached index, and resolution of requested ids.
 
+pub mod anthropic_names;
 pub mod catalog;
 pub mod index;
 pub mod resolve;

@@ -2,15 +2,14 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bedrock::capabilities::capabilities_for;
 use bedrock::response::{CompletionMeta, ResponseOptions};
 use bedrock::{
-    chat_completion_from_converse, translate_chat_request, ConverseParts, StreamOptions, StreamTranslator,
-    TranslateOptions,
+    chat_completion_from_converse, translate_chat_request, ConverseParts, ConverseResult, StreamOptions,
+    StreamTranslator, TranslateOptions,
 };
 use openai::{ChatCompletionRequest, ReasoningFormat};
 use rand::RngCore;
@@ -19,7 +18,7 @@ use super::read_request;
 use crate::error::ApiError;
 use crate::fetch::inline_remote_images;
 use crate::models::{requested_model, OutputKind, CHAT_ALIASES};
-use crate::sse::{pending_response, sse_response, stream_response, PendingCompletion};
+use crate::sse::{replay_converse, stream_response, Replay};
 use crate::state::AppState;
 
 pub async fn chat_completions(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
@@ -43,7 +42,7 @@ pub async fn chat_completions(State(state): State<AppState>, request: Request) -
         let upstream = state.bedrock.converse_stream(parts).await?;
         Ok(stream_response(upstream, translator, state.config.stream_keepalive(), state.config.debug))
     } else {
-        replay_as_stream(state, parts, meta, translator).await
+        replay_as_stream(&state, parts, meta, translator).await
     }
 }
 
@@ -106,6 +105,13 @@ pub(crate) async fn resolve_chat_model(state: &AppState, model: Option<&str>) ->
     Ok(ChatTarget { model_id: target.model_id, foundation_id: target.foundation_id, image_input, streaming })
 }
 
+fn chat_completion(result: &ConverseResult, meta: &Meta) -> openai::ChatCompletion {
+    let identity = CompletionMeta { id: &meta.id, created: meta.created, model: &meta.model };
+    let shape =
+        ResponseOptions { reasoning_format: meta.reasoning_format, structured_tool: meta.structured_tool.as_deref() };
+    chat_completion_from_converse(result, identity, shape)
+}
+
 /// Identity and shape of the answer.
 struct Meta {
     id: String,
@@ -117,36 +123,24 @@ struct Meta {
 
 async fn complete(state: &AppState, parts: ConverseParts, meta: &Meta) -> Result<openai::ChatCompletion, ApiError> {
     let result = state.bedrock.converse(parts).await?;
-    let identity = CompletionMeta { id: &meta.id, created: meta.created, model: &meta.model };
-    let shape =
-        ResponseOptions { reasoning_format: meta.reasoning_format, structured_tool: meta.structured_tool.as_deref() };
-    let completion = chat_completion_from_converse(&result, identity, shape);
+    let completion = chat_completion(&result, meta);
     if state.config.debug {
         tracing::info!(response = ?completion, "chat response");
     }
     Ok(completion)
 }
 
-/// Models that cannot stream this request are called with Converse and the answer is
-/// sent as SSE chunks, so the client still gets a stream. A call that answers within one
-/// keep-alive interval gets a plain response (so a quick failure keeps its status code);
-/// a slower one streams keep-alive comments until its answer is ready.
+/// Models that cannot stream this request: one Converse call, replayed as chunks.
 async fn replay_as_stream(
-    state: AppState,
+    state: &AppState,
     parts: ConverseParts,
     meta: Meta,
-    mut translator: StreamTranslator,
+    translator: StreamTranslator,
 ) -> Result<Response, ApiError> {
-    let keepalive = state.config.stream_keepalive();
-    let mut call: PendingCompletion = Box::pin(async move { complete(&state, parts, &meta).await });
-    match tokio::time::timeout(keepalive, &mut call).await {
-        Ok(completion) => {
-            let mut out = Vec::new();
-            translator.replay(&completion?, &mut out);
-            Ok(sse_response(Body::from(out)))
-        }
-        Err(_) => Ok(pending_response(call, translator, keepalive)),
-    }
+    let replay: Replay<StreamTranslator> = Box::new(move |translator, result, out| {
+        translator.replay(&chat_completion(result, &meta), out);
+    });
+    replay_converse(&state.bedrock, parts, translator, replay, state.config.stream_keepalive()).await
 }
 
 /// `chatcmpl-` and 128 random bits in hex.

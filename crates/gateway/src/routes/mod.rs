@@ -1,6 +1,8 @@
 //! One module per endpoint.
 
+pub mod anthropic;
 pub mod chat;
+pub mod completions;
 pub mod embeddings;
 pub mod health;
 pub mod images;

@@ -19,7 +19,7 @@ use crate::error::ApiError;
 use crate::fetch::inline_remote_images;
 use crate::keys::key_identity;
 use crate::responses_store::{Lookup, ResponseStore, StoreError, StoredResponse};
-use crate::sse::{sse_response, stream_response, SseTranslator};
+use crate::sse::{replay_converse, stream_response, Replay, SseTranslator};
 use crate::state::AppState;
 
 pub async fn create_response(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
@@ -100,19 +100,14 @@ async fn stream_answer(
     state: &AppState,
     target: &ChatTarget,
     parts: ConverseParts,
-    mut answer: Answer,
+    answer: Answer,
 ) -> Result<Response, ApiError> {
     if target.can_stream(parts.tool_config.is_some()) {
         let upstream = state.bedrock.converse_stream(parts).await?;
         return Ok(stream_response(upstream, answer, state.config.stream_keepalive(), state.config.debug));
     }
-    let result = state.bedrock.converse(parts).await?;
-    let mut out = Vec::new();
-    answer.stream.replay(&result, &mut out);
-    if let Some(work) = answer.before_last() {
-        work.await;
-    }
-    Ok(sse_response(Body::from(out)))
+    let replay: Replay<Answer> = Box::new(|answer, result, out| answer.stream.replay(result, out));
+    replay_converse(&state.bedrock, parts, answer, replay, state.config.stream_keepalive()).await
 }
 
 impl SseTranslator for Answer {

@@ -4,5 +4,6 @@
 
 mod binary;
 mod embeddings;
+mod faces;
 mod helpers;
 mod router;
