@@ -10,9 +10,10 @@ import httpx
 import pytest
 
 from conftest import sdk
-from gateway.support import HAIKU3, HAIKU35, KEY, LLAMA, base_env, Gateway, gateway_argv, wait_until, words
+from gateway.support import HAIKU3, HAIKU35, KEY, LLAMA, base_env, Gateway, gateway_argv
 from gateway.test_chat import tiny_png
-from gateway.test_features import _ImageServer
+from gateway.test_features import image_handler
+from procs import loopback_http
 
 SONNET37 = "us.anthropic.claude-3-7-sonnet-20250219-v1:0"
 NOVA = "us.amazon.nova-lite-v1:0"
@@ -143,9 +144,8 @@ def test_base64_image(claude, emulator, marker):
 
 
 def test_url_images_use_the_ssrf_safe_fetcher(claude, emulator, marker):
-    server = _ImageServer(tiny_png())
-    try:
-        content = [{"type": "image", "source": {"type": "url", "url": f"{server.url}/cat.png"}},
+    with loopback_http(image_handler(tiny_png())) as url:
+        content = [{"type": "image", "source": {"type": "url", "url": f"{url}/cat.png"}},
                    {"type": "text", "text": marker}]
         with pytest.raises(anthropic.BadRequestError) as raised:
             claude.messages.create(model=HAIKU3, max_tokens=50, messages=[{"role": "user", "content": content}])
@@ -160,8 +160,6 @@ def test_url_images_use_the_ssrf_safe_fetcher(claude, emulator, marker):
             assert base64.b64decode(image["source"]["bytes"]) == tiny_png()
         finally:
             allowed.cleanup()
-    finally:
-        server.close()
 
 
 def test_documents(claude, emulator, marker):
@@ -242,3 +240,30 @@ def test_missing_max_tokens_and_bad_bodies_answer_like_anthropic(gateway):
         assert no_key.status_code == 401 and no_key.json()["error"]["type"] == "authentication_error"
         wrong_method = http.get("/v1/messages", headers=headers)
         assert wrong_method.status_code == 405 and wrong_method.json()["type"] == "error"
+
+
+def test_slow_replayed_stream_pings_while_bedrock_answers(emulator, marker):
+    """A model that cannot stream with tools is called without streaming: while that call runs,
+    the client gets Anthropic `ping` events, then the answer as the usual events."""
+    gateway = Gateway(gateway_argv(), base_env(emulator.url, API_KEY=KEY, STREAM_KEEPALIVE_SECONDS="1"))
+    try:
+        gateway.wait_for_models()
+        content = f'{marker}\n#delay 2600\n#tool get_weather {{"city": "Oslo"}}'
+        body = {"model": LLAMA, "max_tokens": 100, "tools": [WEATHER], "stream": True,
+                "messages": [{"role": "user", "content": content}]}
+        headers = {"x-api-key": KEY, "anthropic-version": "2023-06-01"}
+        with gateway.http() as http:
+            response = http.post("/v1/messages", json=body, headers=headers)
+        assert response.status_code == 200
+        text = response.text
+        with sdk(gateway) as client, client.messages.stream(
+            model=LLAMA, max_tokens=100, tools=[WEATHER], messages=[{"role": "user", "content": content}],
+        ) as stream:
+            final = stream.get_final_message()
+    finally:
+        gateway.cleanup()
+    before_answer = text[: text.index("event: message_start")]
+    assert before_answer.count("event: ping") >= 2
+    assert text.rstrip().split("\n")[-2] == "event: message_stop"
+    assert final.stop_reason == "tool_use" and final.content[-1].input == {"city": "Oslo"}
+    assert not emulator.find_all(marker, "ConverseStream")

@@ -157,3 +157,19 @@ def test_errors_before_the_stream_starts_are_plain_json(client):
     with pytest.raises(openai.BadRequestError) as caught:
         client.responses.create(model=HAIKU35, input=[], stream=True)
     assert caught.value.body["param"] == "input"
+
+
+def test_slow_replayed_stream_keeps_the_connection_alive_then_stores_the_answer(start_gateway, marker):
+    gateway = start_gateway(STREAM_KEEPALIVE_SECONDS="1")
+    body = {"model": LLAMA, "input": f'{marker}\n#delay 2600\n#tool get_weather {{"city": "Kyiv"}}',
+            "tools": [WEATHER], "stream": True}
+    response = httpx.post(gateway.api() + "/responses", headers={"Authorization": f"Bearer {KEY}"}, json=body,
+                          timeout=30)
+    assert response.status_code == 200
+    text = response.text
+    assert text[: text.index("event: response.created")].count(": keep-alive") >= 2
+    assert "event: response.completed" in text
+    created = json.loads(text.split("event: response.created\ndata: ", 1)[1].split("\n", 1)[0])
+    with gateway.client() as client:
+        stored = client.responses.retrieve(created["response"]["id"])
+    assert stored.output[-1].type == "function_call"
