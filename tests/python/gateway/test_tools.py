@@ -243,13 +243,15 @@ def test_slow_replayed_stream_sends_keepalives_while_bedrock_answers(start_gatew
 
 def test_slow_replayed_stream_that_fails_ends_with_an_error_event(start_gateway, marker):
     gateway = start_gateway(STREAM_KEEPALIVE_SECONDS="1")
-    body = {"model": LLAMA, "messages": user(f"{marker}\n#delay 1600\n#error throttling"), "tools": TOOLS, "stream": True}
+    # Access denied: not retried by the SDK, so the failure comes after one delay.
+    body = {"model": LLAMA, "messages": user(f"{marker}\n#delay 1300\n#error access-denied"), "tools": TOOLS,
+            "stream": True}
     pieces, status = raw_stream(gateway, body)
     text = "".join(pieces)
     assert status == 200 and text.startswith(": keep-alive")
     events = sse_events(text)
     assert "[DONE]" not in events
-    assert json.loads(events[-1])["error"]["type"] == "rate_limit_error"
+    assert json.loads(events[-1])["error"]["type"] == "permission_error"
 
 
 def test_quick_replayed_failure_keeps_its_status(client, marker):
