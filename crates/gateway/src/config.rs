@@ -239,9 +239,12 @@ impl Config {
         if self.responses_table.as_deref().is_some_and(|t| t.trim().is_empty()) {
             return Err(ConfigError("RESPONSES_TABLE is empty; unset it to keep responses in memory".into()));
         }
-        let namespace = self.metrics_emf_namespace.trim();
-        if namespace.is_empty() || namespace.len() > 255 || namespace.contains(':') {
-            return Err(ConfigError("METRICS_EMF_NAMESPACE must be 1 to 255 characters without `:`".into()));
+        let namespace = &self.metrics_emf_namespace;
+        let printable = namespace.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+        if namespace.trim().is_empty() || namespace.len() > 255 || !printable || namespace.starts_with("AWS/") {
+            return Err(ConfigError(
+                "METRICS_EMF_NAMESPACE must be 1 to 255 printable ASCII characters and not start with AWS/".into(),
+            ));
         }
         if self.max_request_body_bytes < 1024 {
             return Err(ConfigError("MAX_REQUEST_BODY_BYTES must be at least 1024".into()));
@@ -320,6 +323,17 @@ mod tests {
         assert!(!config.debug);
         assert_eq!(config.allowed_origins, vec!["*"]);
         assert_eq!(config.default_embedding_model, "cohere.embed-multilingual-v3");
+    }
+
+    #[test]
+    fn metrics_settings_are_off_by_default_and_checked() {
+        let config = parse(&[]).unwrap();
+        assert!(config.metrics_addr.is_none() && !config.metrics_on_main_listener && !config.metrics_emf);
+        assert_eq!(config.metrics_emf_namespace, "BedrockGateway");
+        assert!(parse(&["--metrics-emf-namespace", "BedrockGateway/prod"]).is_ok());
+        assert!(parse(&["--metrics-emf-namespace", "AWS/Lambda"]).unwrap_err().contains("METRICS_EMF_NAMESPACE"));
+        assert!(parse(&["--metrics-emf-namespace", " "]).unwrap_err().contains("METRICS_EMF_NAMESPACE"));
+        assert!(parse(&["--metrics-addr", "nowhere"]).is_err());
     }
 
     #[test]
