@@ -15,6 +15,7 @@ pub mod keys;
 pub mod lambda;
 pub mod metrics;
 pub mod models;
+pub mod otel;
 pub mod record;
 pub mod region;
 pub mod responses_store;

@@ -5,23 +5,30 @@
 //! record with them and the middleware's body guard reports it when the body ends.
 
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use opentelemetry::global::BoxedSpan;
 
 use aws_sdk_bedrockruntime::types::{ConverseStreamOutput, StopReason, TokenUsage};
 use sha2::{Digest, Sha256};
 
 use crate::error::UpstreamError;
+pub use crate::otel::RequestParams;
 
 tokio::task_local! {
     static CURRENT: Arc<RequestRecord>;
 }
 
 /// One request's facts, filled as they become known.
-#[derive(Debug)]
 pub struct RequestRecord {
     pub started: Instant,
     data: Mutex<RecordData>,
+    /// The server span's context, when traces are on.
+    trace: OnceLock<opentelemetry::Context>,
+    /// The last Bedrock call's span, ended with the request (then its tokens are known); with
+    /// the call's end time unless it is a stream still running.
+    client_span: Mutex<Option<(BoxedSpan, Option<SystemTime>)>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -49,7 +56,37 @@ pub struct Tokens {
 
 impl RequestRecord {
     pub fn new() -> Self {
-        Self { started: Instant::now(), data: Mutex::new(RecordData::default()) }
+        Self {
+            started: Instant::now(),
+            data: Mutex::new(RecordData::default()),
+            trace: OnceLock::new(),
+            client_span: Mutex::new(None),
+        }
+    }
+
+    pub fn set_trace(&self, context: opentelemetry::Context) {
+        let _first = self.trace.set(context);
+    }
+
+    pub fn trace(&self) -> Option<&opentelemetry::Context> {
+        self.trace.get()
+    }
+
+    /// Keeps a call's span open until the request ends (ending the previous call's).
+    fn hold_client_span(&self, span: BoxedSpan, ended: Option<SystemTime>) {
+        let previous =
+            self.client_span.lock().unwrap_or_else(std::sync::PoisonError::into_inner).replace((span, ended));
+        if let Some((span, ended)) = previous {
+            crate::otel::end_client_span(span, &RecordData::default(), ended);
+        }
+    }
+
+    /// Ends the last call's span with what the request learnt.
+    pub fn end_client_span(&self, data: &RecordData) {
+        let held = self.client_span.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some((span, ended)) = held {
+            crate::otel::end_client_span(span, data, ended);
+        }
     }
 
     fn data(&self) -> MutexGuard<'_, RecordData> {
@@ -165,7 +202,18 @@ pub async fn timed_call<T>(
     model: &str,
     call: impl std::future::Future<Output = Result<T, UpstreamError>>,
 ) -> Result<T, UpstreamError> {
+    timed_call_with(operation, model, RequestParams::default(), call).await
+}
+
+/// As [`timed_call`], with the inference parameters the trace reports.
+pub async fn timed_call_with<T>(
+    operation: &'static str,
+    model: &str,
+    params: RequestParams,
+    call: impl std::future::Future<Output = Result<T, UpstreamError>>,
+) -> Result<T, UpstreamError> {
     let record = current();
+    let span = record.as_ref().and_then(|r| r.trace()).map(|c| crate::otel::client_span(c, operation, model, params));
     let started = Instant::now();
     let result = call.await;
     let elapsed = started.elapsed();
@@ -173,6 +221,10 @@ pub async fn timed_call<T>(
     crate::metrics::metrics().bedrock_call(operation, elapsed, error);
     if let Some(record) = record {
         record.upstream_call(model, elapsed, error);
+        let still_streaming = operation == "ConverseStream" && error.is_none();
+        if let Some(span) = span {
+            record.hold_client_span(span, (!still_streaming).then(SystemTime::now));
+        }
     }
     result
 }

@@ -47,6 +47,9 @@ pub async fn access_log(State(state): State<AppState>, request: Request, next: N
         request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let method = request.method().to_string();
+    if crate::otel::enabled() {
+        record.set_trace(crate::otel::server_span(request.headers(), &method, &route));
+    }
     let response = crate::record::scope(Arc::clone(&record), next.run(request)).await;
     let status = response.status().as_u16();
     let error = response.extensions().get::<LoggedError>().map(|LoggedError(e)| e.clone());
@@ -140,6 +143,10 @@ impl Report {
             metrics().client_disconnects.inc();
         }
         count_request(&self, &data, &model, latency);
+        if let Some(trace) = self.record.trace() {
+            self.record.end_client_span(&data);
+            crate::otel::end_server_span(trace, self.status, completed);
+        }
         self.log(&data, latency, completed);
         if self.state.config.metrics_emf {
             crate::emf::write_line(&self.state.config.metrics_emf_namespace, &model, &data, latency, self.status);

@@ -91,10 +91,10 @@ impl Bedrock {
                 .build()
         });
         let builder = self.runtime.converse().set_guardrail_config(guardrail);
-        let model = parts.model_id.clone();
+        let (model, params) = (parts.model_id.clone(), request_params(&parts));
         // Boxed: the SDK's futures are large and every face's handler would carry this one.
         let send = Box::pin(async { apply_parts!(builder, parts).send().await.map_err(|e| classify_sdk_error(&e)) });
-        let output = record::timed_call("Converse", &model, send).await?;
+        let output = record::timed_call_with("Converse", &model, params, send).await?;
         let result = ConverseResult {
             message: output.output.and_then(|o| o.as_message().ok().cloned()),
             stop_reason: output.stop_reason,
@@ -118,9 +118,9 @@ impl Bedrock {
                 .build()
         });
         let builder = self.runtime.converse_stream().set_guardrail_config(guardrail);
-        let model = parts.model_id.clone();
+        let (model, params) = (parts.model_id.clone(), request_params(&parts));
         let send = Box::pin(async { apply_parts!(builder, parts).send().await.map_err(|e| classify_sdk_error(&e)) });
-        let output: StreamResponse = record::timed_call("ConverseStream", &model, send).await?;
+        let output: StreamResponse = record::timed_call_with("ConverseStream", &model, params, send).await?;
         Ok(EventStream { receiver: output.stream, record: record::current() })
     }
 }
@@ -206,6 +206,16 @@ macro_rules! apply_parts {
     }};
 }
 use apply_parts;
+
+/// The inference parameters a trace reports.
+fn request_params(parts: &ConverseParts) -> record::RequestParams {
+    let config = parts.inference_config.as_ref();
+    record::RequestParams {
+        max_tokens: config.and_then(|c| c.max_tokens),
+        temperature: config.and_then(|c| c.temperature),
+        top_p: config.and_then(|c| c.top_p),
+    }
+}
 
 /// A live ConverseStream; dropping it closes the connection, so Bedrock stops generating.
 pub struct EventStream {
