@@ -19,8 +19,14 @@ pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Whether the request carries a valid key (compared in constant time by `ApiKeys`).
+/// A valid key's label goes to the request's record (for metrics and the access log).
 fn authorized(state: &AppState, request: &Request) -> bool {
-    presented_key(request.headers()).is_some_and(|key| state.keys.verify(key))
+    let Some(key) = presented_key(request.headers()) else { return false };
+    let valid = state.keys.verify(key);
+    if let Some(record) = crate::record::current().filter(|_| valid) {
+        record.set_api_key(crate::record::key_label(key));
+    }
+    valid
 }
 
 /// Rejects requests without a valid key with 401 in the OpenAI error shape.

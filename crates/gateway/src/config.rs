@@ -164,6 +164,23 @@ pub struct Config {
     /// At most this many bytes of responses are kept in memory.
     #[arg(long, env = "RESPONSES_MAX_BYTES", default_value_t = 256 * 1024 * 1024)]
     pub responses_max_bytes: usize,
+
+    /// Serve `GET /metrics` (Prometheus) on this separate address, without an API key
+    /// (e.g. `0.0.0.0:9090`; port 0 picks a free port and prints it).
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+
+    /// Also serve `GET /metrics` on the main listener (off: a public endpoint would leak usage).
+    #[arg(long, env = "METRICS_ON_MAIN_LISTENER", default_value = "false", value_parser = parse_switch, action = ArgAction::Set)]
+    pub metrics_on_main_listener: bool,
+
+    /// Write one CloudWatch Embedded Metric Format line per request on stdout.
+    #[arg(long, env = "METRICS_EMF", default_value = "false", value_parser = parse_switch, action = ArgAction::Set)]
+    pub metrics_emf: bool,
+
+    /// CloudWatch namespace of the EMF metrics.
+    #[arg(long, env = "METRICS_EMF_NAMESPACE", default_value = "BedrockGateway")]
+    pub metrics_emf_namespace: String,
 }
 
 /// A configuration that cannot be served, with a message naming the setting.
@@ -221,6 +238,13 @@ impl Config {
         }
         if self.responses_table.as_deref().is_some_and(|t| t.trim().is_empty()) {
             return Err(ConfigError("RESPONSES_TABLE is empty; unset it to keep responses in memory".into()));
+        }
+        let namespace = &self.metrics_emf_namespace;
+        let printable = namespace.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+        if namespace.trim().is_empty() || namespace.len() > 255 || !printable || namespace.starts_with("AWS/") {
+            return Err(ConfigError(
+                "METRICS_EMF_NAMESPACE must be 1 to 255 printable ASCII characters and not start with AWS/".into(),
+            ));
         }
         if self.max_request_body_bytes < 1024 {
             return Err(ConfigError("MAX_REQUEST_BODY_BYTES must be at least 1024".into()));
@@ -299,6 +323,17 @@ mod tests {
         assert!(!config.debug);
         assert_eq!(config.allowed_origins, vec!["*"]);
         assert_eq!(config.default_embedding_model, "cohere.embed-multilingual-v3");
+    }
+
+    #[test]
+    fn metrics_settings_are_off_by_default_and_checked() {
+        let config = parse(&[]).unwrap();
+        assert!(config.metrics_addr.is_none() && !config.metrics_on_main_listener && !config.metrics_emf);
+        assert_eq!(config.metrics_emf_namespace, "BedrockGateway");
+        assert!(parse(&["--metrics-emf-namespace", "BedrockGateway/prod"]).is_ok());
+        assert!(parse(&["--metrics-emf-namespace", "AWS/Lambda"]).unwrap_err().contains("METRICS_EMF_NAMESPACE"));
+        assert!(parse(&["--metrics-emf-namespace", " "]).unwrap_err().contains("METRICS_EMF_NAMESPACE"));
+        assert!(parse(&["--metrics-addr", "nowhere"]).is_err());
     }
 
     #[test]

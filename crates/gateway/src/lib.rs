@@ -7,12 +7,16 @@ pub mod anthropic_error;
 pub mod auth;
 pub mod config;
 pub mod doctor;
+pub mod emf;
 pub mod error;
 pub mod fetch;
 pub mod healthcheck;
 pub mod keys;
 pub mod lambda;
+pub mod metrics;
 pub mod models;
+pub mod otel;
+pub mod record;
 pub mod region;
 pub mod responses_store;
 pub mod routes;
@@ -48,6 +52,9 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::anthropic::router(state.clone()));
     let prefix = state.config.api_route_prefix.clone();
     let mut app = Router::new().route("/health", get(routes::health::health));
+    if state.config.metrics_on_main_listener {
+        app = app.route("/metrics", get(metrics::serve_metrics));
+    }
     // Clients such as NextChat append `/v1/...` to whatever base URL they are given.
     if prefix != "/v1" {
         app = app.nest("/v1", api.clone());
@@ -55,7 +62,7 @@ pub fn router(state: AppState) -> Router {
     let cors = cors_layer(&state.config.allowed_origins);
     app.nest(&prefix, api)
         .fallback(routes::not_found)
-        .layer(middleware::from_fn(telemetry::access_log))
+        .layer(middleware::from_fn_with_state(state.clone(), telemetry::access_log))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), RandomRequestId))
         .layer(cors)

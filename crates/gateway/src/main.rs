@@ -16,6 +16,13 @@ async fn main() -> ExitCode {
         Err(error) => return fail(&error.to_string(), 2),
     };
     gateway::telemetry::init(&config.log_format);
+    let traces = gateway::otel::init();
+    let code = serve(config).await;
+    gateway::otel::shutdown(traces);
+    code
+}
+
+async fn serve(config: Config) -> ExitCode {
     if config.check_config {
         return match gateway::serve::build_state(config).await {
             Ok(_) => {

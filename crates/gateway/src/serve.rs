@@ -116,7 +116,9 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let state = started.state.clone();
     let refresher = state.catalog.spawn_refresher(state.config.models_refresh_interval());
     let local = listener.local_addr().map_err(StartError::Serve)?;
+    let metrics_server = spawn_metrics_listener(state.config.metrics_addr).await?;
     announce(&local, &started);
+    announce_metrics(metrics_server.as_ref().map(|(addr, _)| addr));
     // Without TCP_NODELAY a short SSE stream's last chunks wait ~40 ms for the client's
     // delayed ACK (Nagle); tokens must leave as soon as they arrive.
     let listener = listener.tap_io(|tcp| {
@@ -130,10 +132,36 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         axum::serve(listener, crate::router(state)).with_graceful_shutdown(notify_on_signal(signalled.clone()));
     drain_within(server.into_future(), &signalled, grace).await?;
     refresher.abort();
+    if let Some((_, task)) = metrics_server {
+        task.abort();
+    }
     if let Some(emulator) = started.emulator {
         emulator.shutdown().await;
     }
     Ok(())
+}
+
+/// The separate, unauthenticated `/metrics` listener, when `METRICS_ADDR` is set.
+async fn spawn_metrics_listener(
+    addr: Option<std::net::SocketAddr>,
+) -> Result<Option<(std::net::SocketAddr, tokio::task::JoinHandle<()>)>, StartError> {
+    let Some(addr) = addr else { return Ok(None) };
+    let listen_error = |source| StartError::Listen { addr: format!("{addr} (METRICS_ADDR)"), source };
+    let listener = TcpListener::bind(addr).await.map_err(listen_error)?;
+    let local = listener.local_addr().map_err(listen_error)?;
+    let task = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, crate::metrics::metrics_router()).await {
+            tracing::error!(%error, "the metrics listener stopped");
+        }
+    });
+    Ok(Some((local, task)))
+}
+
+fn announce_metrics(addr: Option<&std::net::SocketAddr>) {
+    if let Some(addr) = addr {
+        let _ignored = writeln!(std::io::stdout().lock(), "  Metrics: http://{addr}/metrics");
+        tracing::info!(address = %addr, "metrics listening on http://{addr}/metrics");
+    }
 }
 
 /// The ready line tests and people read, then how to call the gateway.

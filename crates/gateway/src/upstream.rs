@@ -25,6 +25,7 @@ use bedrock::{classify_upstream, ConverseParts, ConverseResult, UpstreamErrorKin
 
 use crate::config::Config;
 use crate::error::UpstreamError;
+use crate::record;
 use crate::region::RegionChoice;
 
 /// Fixed credentials the built-in emulator accepts.
@@ -90,12 +91,20 @@ impl Bedrock {
                 .build()
         });
         let builder = self.runtime.converse().set_guardrail_config(guardrail);
-        let output = apply_parts!(builder, parts).send().await.map_err(|e| classify_sdk_error(&e))?;
-        Ok(ConverseResult {
+        let (model, params) = (parts.model_id.clone(), request_params(&parts));
+        // Boxed: the SDK's futures are large and every face's handler would carry this one.
+        let send = Box::pin(async { apply_parts!(builder, parts).send().await.map_err(|e| classify_sdk_error(&e)) });
+        let output = record::timed_call_with("Converse", &model, params, send).await?;
+        let result = ConverseResult {
             message: output.output.and_then(|o| o.as_message().ok().cloned()),
             stop_reason: output.stop_reason,
             usage: output.usage,
-        })
+        };
+        if let Some(record) = record::current() {
+            record.usage(result.usage.as_ref());
+            record.finish(Some(&result.stop_reason));
+        }
+        Ok(result)
     }
 
     /// ConverseStream: returns once Bedrock accepted the request, so a rejected request
@@ -109,8 +118,10 @@ impl Bedrock {
                 .build()
         });
         let builder = self.runtime.converse_stream().set_guardrail_config(guardrail);
-        let output: StreamResponse = apply_parts!(builder, parts).send().await.map_err(|e| classify_sdk_error(&e))?;
-        Ok(EventStream { receiver: output.stream })
+        let (model, params) = (parts.model_id.clone(), request_params(&parts));
+        let send = Box::pin(async { apply_parts!(builder, parts).send().await.map_err(|e| classify_sdk_error(&e)) });
+        let output: StreamResponse = record::timed_call_with("ConverseStream", &model, params, send).await?;
+        Ok(EventStream { receiver: output.stream, record: record::current() })
     }
 }
 
@@ -120,7 +131,7 @@ impl Bedrock {
     /// (the SDK does not model that header, so an interceptor reads it).
     pub async fn invoke_model(&self, model_id: &str, body: Vec<u8>) -> Result<InvokeResult, UpstreamError> {
         let tokens = Arc::new(Mutex::new(None));
-        let output = self
+        let send = self
             .runtime
             .invoke_model()
             .model_id(model_id)
@@ -129,10 +140,13 @@ impl Bedrock {
             .body(aws_smithy_types::Blob::new(body))
             .customize()
             .interceptor(InputTokenCount(Arc::clone(&tokens)))
-            .send()
-            .await
-            .map_err(|e| classify_sdk_error(&e))?;
+            .send();
+        let send = Box::pin(async { send.await.map_err(|e| classify_sdk_error(&e)) });
+        let output = record::timed_call("InvokeModel", model_id, send).await?;
         let input_tokens = tokens.lock().ok().and_then(|t| *t);
+        if let Some(record) = record::current() {
+            record.input_tokens(input_tokens);
+        }
         Ok(InvokeResult { body: output.body.into_inner(), input_tokens })
     }
 }
@@ -193,18 +207,50 @@ macro_rules! apply_parts {
 }
 use apply_parts;
 
+/// The inference parameters a trace reports.
+fn request_params(parts: &ConverseParts) -> record::RequestParams {
+    let config = parts.inference_config.as_ref();
+    record::RequestParams {
+        max_tokens: config.and_then(|c| c.max_tokens),
+        temperature: config.and_then(|c| c.temperature),
+        top_p: config.and_then(|c| c.top_p),
+    }
+}
+
 /// A live ConverseStream; dropping it closes the connection, so Bedrock stops generating.
 pub struct EventStream {
     receiver: aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver<
         ConverseStreamOutput,
         ConverseStreamOutputError,
     >,
+    /// The request's record, carried along: the body is polled outside the handler's task scope.
+    record: Option<Arc<record::RequestRecord>>,
 }
 
 impl EventStream {
     /// The next event; `Ok(None)` at the normal end.
     pub async fn next(&mut self) -> Result<Option<ConverseStreamOutput>, UpstreamError> {
-        self.receiver.recv().await.map_err(|e| classify_stream_error(&e))
+        let next = self.receiver.recv().await.map_err(|e| classify_stream_error(&e));
+        self.observe(&next);
+        next
+    }
+
+    /// Tokens, finish reason, first-token time and failures, for the record and the metrics.
+    fn observe(&self, next: &Result<Option<ConverseStreamOutput>, UpstreamError>) {
+        match next {
+            Ok(Some(event)) => {
+                if let Some(record) = &self.record {
+                    record.stream_event(event);
+                }
+            }
+            Ok(None) => {}
+            Err(error) => {
+                crate::metrics::metrics().upstream_error(error.class.code);
+                if let Some(record) = &self.record {
+                    record.stream_failed(error);
+                }
+            }
+        }
     }
 }
 
@@ -306,14 +352,15 @@ impl Bedrock {
             .set_tool_config(parts.tool_config)
             .set_additional_model_request_fields(parts.additional_model_request_fields)
             .build();
-        let output = self
+        let model = parts.model_id;
+        let send = self
             .runtime
             .count_tokens()
-            .model_id(parts.model_id)
+            .model_id(model.clone())
             .input(aws_sdk_bedrockruntime::types::CountTokensInput::Converse(request))
-            .send()
-            .await
-            .map_err(|e| classify_sdk_error(&e))?;
+            .send();
+        let send = Box::pin(async { send.await.map_err(|e| classify_sdk_error(&e)) });
+        let output = record::timed_call("CountTokens", &model, send).await?;
         Ok(u64::try_from(output.input_tokens()).unwrap_or(0))
     }
 }

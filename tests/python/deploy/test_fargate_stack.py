@@ -73,7 +73,7 @@ def alarms_by_metric(stack):
 def test_alarms_cover_the_load_balancer_and_the_service(fargate_stack):
     alarms = alarms_by_metric(fargate_stack)
     assert set(alarms) == {"HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count", "TargetResponseTime",
-                           "UnHealthyHostCount", "CPUUtilization", "MemoryUtilization"}
+                           "UnHealthyHostCount", "CPUUtilization", "MemoryUtilization", "Throttles"}
     assert alarms["TargetResponseTime"]["ExtendedStatistic"] == "p99"
     for metric in ("CPUUtilization", "MemoryUtilization"):
         assert alarms[metric]["Namespace"] == "AWS/ECS"

@@ -69,7 +69,8 @@ impl Catalog {
         }
         let result = self.discover().await;
         *last = Some(Instant::now());
-        let index = result?;
+        let index = result.inspect_err(|_| crate::metrics::metrics().catalog_refresh_failed())?;
+        crate::metrics::metrics().catalog_refreshed();
         tracing::info!(models = index.entries().len(), "model list refreshed");
         match self.index.write() {
             Ok(mut guard) => *guard = Arc::new(index),

@@ -6,4 +6,5 @@ mod binary;
 mod embeddings;
 mod faces;
 mod helpers;
+mod metrics;
 mod router;
