@@ -9,7 +9,7 @@ import anthropic
 import httpx
 import pytest
 
-from conftest import sdk
+from anthropic_sdk import sdk
 from gateway.support import HAIKU3, HAIKU35, KEY, LLAMA, base_env, Gateway, gateway_argv
 from gateway.test_chat import tiny_png
 from gateway.test_features import image_handler
