@@ -219,6 +219,21 @@ pub struct ChatMessage {
     pub thinking_blocks: Option<Vec<ThinkingBlock>>,
 }
 
+impl ChatMessage {
+    /// A message of `role` with nothing in it yet (translations from other faces fill it).
+    pub fn new(role: Role) -> Self {
+        Self {
+            role,
+            content: None,
+            name: None,
+            tool_calls: None,
+            tool_call_id: None,
+            reasoning_content: None,
+            thinking_blocks: None,
+        }
+    }
+}
+
 /// A reasoning block with what Bedrock needs to accept it back (LiteLLM's convention).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -209,18 +209,6 @@ struct Builder {
     error_results: Vec<String>,
 }
 
-fn chat_message(role: Role) -> ChatMessage {
-    ChatMessage {
-        role,
-        content: None,
-        name: None,
-        tool_calls: None,
-        tool_call_id: None,
-        reasoning_content: None,
-        thinking_blocks: None,
-    }
-}
-
 fn ephemeral(cache: Option<&CacheControl>) -> Option<Value> {
     cache.map(|_| json!({"type": "ephemeral"}))
 }
@@ -236,7 +224,8 @@ impl Builder {
                 blocks.iter().map(text).collect()
             }
         };
-        self.messages.push(ChatMessage { content: Some(MessageContent::Parts(parts)), ..chat_message(Role::System) });
+        self.messages
+            .push(ChatMessage { content: Some(MessageContent::Parts(parts)), ..ChatMessage::new(Role::System) });
     }
 
     fn message(&mut self, message: &InputMessage, path: &str) -> Result<(), TranslateError> {
@@ -248,7 +237,7 @@ impl Builder {
                     AnthropicRole::System => Role::System,
                 };
                 let content = Some(MessageContent::Text(text.clone()));
-                self.messages.push(ChatMessage { content, ..chat_message(role) });
+                self.messages.push(ChatMessage { content, ..ChatMessage::new(role) });
                 return Ok(());
             }
             AnthropicContent::Blocks(blocks) => blocks,
@@ -275,7 +264,7 @@ impl Builder {
                 let message = ChatMessage {
                     content: Some(content),
                     tool_call_id: Some(tool_use_id.clone()),
-                    ..chat_message(Role::Tool)
+                    ..ChatMessage::new(Role::Tool)
                 };
                 self.messages.push(message);
                 continue;
@@ -298,19 +287,20 @@ impl Builder {
             self.system_cached |= cache_control.is_some();
             parts.push(ContentPart::Text { text: text.clone(), cache_control: None });
         }
-        self.messages.push(ChatMessage { content: Some(MessageContent::Parts(parts)), ..chat_message(Role::System) });
+        self.messages
+            .push(ChatMessage { content: Some(MessageContent::Parts(parts)), ..ChatMessage::new(Role::System) });
         Ok(())
     }
 
     fn flush_user(&mut self, parts: &mut Vec<ContentPart>) {
         if !parts.is_empty() {
             let content = Some(MessageContent::Parts(std::mem::take(parts)));
-            self.messages.push(ChatMessage { content, ..chat_message(Role::User) });
+            self.messages.push(ChatMessage { content, ..ChatMessage::new(Role::User) });
         }
     }
 
     fn assistant_blocks(&mut self, blocks: &[ContentBlock], path: &str) -> Result<(), TranslateError> {
-        let mut message = chat_message(Role::Assistant);
+        let mut message = ChatMessage::new(Role::Assistant);
         let (mut parts, mut calls, mut thinking) = (Vec::new(), Vec::new(), Vec::new());
         for (i, block) in blocks.iter().enumerate() {
             match block {

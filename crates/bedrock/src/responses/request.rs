@@ -139,7 +139,7 @@ impl Conversation {
         if starts_turn && done {
             self.flush();
         }
-        let (message, _) = self.assistant.get_or_insert_with(|| (empty_message(Role::Assistant), path.to_owned()));
+        let (message, _) = self.assistant.get_or_insert_with(|| (ChatMessage::new(Role::Assistant), path.to_owned()));
         message
     }
 
@@ -175,7 +175,7 @@ impl Conversation {
             None => return Err(TranslateError::new("a message needs `content`", format!("{path}.content"))),
         };
         if role != Role::Assistant {
-            let message = ChatMessage { content: Some(content), ..empty_message(role) };
+            let message = ChatMessage { content: Some(content), ..ChatMessage::new(role) };
             self.push(message, path.to_owned());
             return Ok(());
         }
@@ -203,24 +203,12 @@ impl Conversation {
     }
 }
 
-fn empty_message(role: Role) -> ChatMessage {
-    ChatMessage {
-        role,
-        content: None,
-        name: None,
-        tool_calls: None,
-        tool_call_id: None,
-        reasoning_content: None,
-        thinking_blocks: None,
-    }
-}
-
 fn system(text: &str) -> ChatMessage {
-    ChatMessage { content: Some(MessageContent::Text(text.to_owned())), ..empty_message(Role::System) }
+    ChatMessage { content: Some(MessageContent::Text(text.to_owned())), ..ChatMessage::new(Role::System) }
 }
 
 fn user(text: &str) -> ChatMessage {
-    ChatMessage { content: Some(MessageContent::Text(text.to_owned())), ..empty_message(Role::User) }
+    ChatMessage { content: Some(MessageContent::Text(text.to_owned())), ..ChatMessage::new(Role::User) }
 }
 
 fn message_role(role: Option<&str>, path: &str) -> Result<Role, TranslateError> {
@@ -308,7 +296,7 @@ fn function_output(item: &InputItem, path: &str) -> Result<ChatMessage, Translat
     Ok(ChatMessage {
         content: Some(message_content(output, &format!("{path}.output"))?),
         tool_call_id: Some(call_id.clone()),
-        ..empty_message(Role::Tool)
+        ..ChatMessage::new(Role::Tool)
     })
 }
 
