@@ -24,6 +24,8 @@ pub mod responses;
 pub mod stop_reason;
 pub mod stream;
 pub mod structured;
+#[cfg(test)]
+mod test_events;
 pub mod tools;
 pub mod upstream_error;
 pub mod usage;

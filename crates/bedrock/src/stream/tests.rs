@@ -1,11 +1,10 @@
 use aws_sdk_bedrockruntime::types::{
-    ContentBlockDeltaEvent, ContentBlockStartEvent, ContentBlockStopEvent, ConversationRole,
-    ConverseStreamMetadataEvent, MessageStartEvent, MessageStopEvent, StopReason, TokenUsage, ToolUseBlockDelta,
-    ToolUseBlockStart,
+    ContentBlockDeltaEvent, ContentBlockStopEvent, ConversationRole, StopReason, TokenUsage,
 };
 use serde_json::{json, Value};
 
 use super::*;
+use crate::test_events::{start, stop, text, tool_input, tool_start, usage};
 
 fn frames(out: &[u8]) -> Vec<Value> {
     let text = std::str::from_utf8(out).unwrap();
@@ -30,53 +29,6 @@ fn translator(include_usage: bool) -> StreamTranslator {
         5,
         StreamOptions { include_usage, ..StreamOptions::default() },
     )
-}
-
-fn start() -> ConverseStreamOutput {
-    ConverseStreamOutput::MessageStart(MessageStartEvent::builder().role(ConversationRole::Assistant).build().unwrap())
-}
-
-fn text(block: i32, t: &str) -> ConverseStreamOutput {
-    ConverseStreamOutput::ContentBlockDelta(
-        ContentBlockDeltaEvent::builder()
-            .content_block_index(block)
-            .delta(ContentBlockDelta::Text(t.into()))
-            .build()
-            .unwrap(),
-    )
-}
-
-fn tool_start(block: i32, id: &str) -> ConverseStreamOutput {
-    ConverseStreamOutput::ContentBlockStart(
-        ContentBlockStartEvent::builder()
-            .content_block_index(block)
-            .start(ContentBlockStart::ToolUse(
-                ToolUseBlockStart::builder().tool_use_id(id).name("get").build().unwrap(),
-            ))
-            .build()
-            .unwrap(),
-    )
-}
-
-fn tool_input(block: i32, input: &str) -> ConverseStreamOutput {
-    ConverseStreamOutput::ContentBlockDelta(
-        ContentBlockDeltaEvent::builder()
-            .content_block_index(block)
-            .delta(ContentBlockDelta::ToolUse(ToolUseBlockDelta::builder().input(input).build().unwrap()))
-            .build()
-            .unwrap(),
-    )
-}
-
-fn stop(reason: &str) -> ConverseStreamOutput {
-    ConverseStreamOutput::MessageStop(
-        MessageStopEvent::builder().stop_reason(StopReason::from(reason)).build().unwrap(),
-    )
-}
-
-fn metadata() -> ConverseStreamOutput {
-    let usage = TokenUsage::builder().input_tokens(3).output_tokens(2).total_tokens(5).build().unwrap();
-    ConverseStreamOutput::Metadata(ConverseStreamMetadataEvent::builder().usage(usage).build())
 }
 
 fn run(t: &mut StreamTranslator, events: &[ConverseStreamOutput]) -> Vec<Value> {
@@ -112,7 +64,7 @@ fn text_stream_event_by_event() {
     assert_eq!(finish[0]["choices"][0]["finish_reason"], "stop");
     assert_eq!(finish[0]["choices"][0]["delta"], json!({}));
     out.clear();
-    t.on_event(&metadata(), &mut out);
+    t.on_event(&usage(3, 2), &mut out);
     assert!(out.is_empty(), "no usage chunk unless include_usage");
     t.on_end(&mut out);
     assert_eq!(out, DONE_FRAME);
@@ -120,7 +72,7 @@ fn text_stream_event_by_event() {
 
 #[test]
 fn usage_chunk_when_requested() {
-    let frames = run(&mut translator(true), &[start(), text(0, "x"), stop("end_turn"), metadata()]);
+    let frames = run(&mut translator(true), &[start(), text(0, "x"), stop("end_turn"), usage(3, 2)]);
     assert_eq!(frames.len(), 5);
     assert_eq!(frames[0]["usage"], Value::Null);
     assert!(frames[0].as_object().unwrap().contains_key("usage"));
@@ -137,10 +89,10 @@ fn tool_calls_get_contiguous_zero_based_indexes() {
         &[
             start(),
             text(0, "let me check"),
-            tool_start(1, "t1"),
+            tool_start(1, "t1", "get"),
             tool_input(1, "{\"a\":"),
             tool_input(1, "1}"),
-            tool_start(2, "t2"),
+            tool_start(2, "t2", "get"),
             tool_input(2, "{}"),
             stop("tool_use"),
         ],
@@ -156,7 +108,8 @@ fn tool_calls_get_contiguous_zero_based_indexes() {
 
 #[test]
 fn a_tool_call_in_block_zero_is_index_zero() {
-    let frames = run(&mut translator(false), &[start(), tool_start(0, "t"), tool_input(0, "{}"), stop("tool_use")]);
+    let frames =
+        run(&mut translator(false), &[start(), tool_start(0, "t", "get"), tool_input(0, "{}"), stop("tool_use")]);
     assert_eq!(frames[1]["choices"][0]["delta"]["tool_calls"][0]["index"], 0);
 }
 
@@ -305,8 +258,10 @@ fn think_tag_closes_before_finish() {
 fn structured_tool_streams_as_content() {
     let options = StreamOptions { structured_tool: Some("get".into()), ..StreamOptions::default() };
     let mut t = StreamTranslator::new("c".into(), "m".into(), 1, options);
-    let frames =
-        run(&mut t, &[start(), tool_start(0, "t"), tool_input(0, "{\"a\":"), tool_input(0, "1}"), stop("tool_use")]);
+    let frames = run(
+        &mut t,
+        &[start(), tool_start(0, "t", "get"), tool_input(0, "{\"a\":"), tool_input(0, "1}"), stop("tool_use")],
+    );
     let content: String = frames.iter().filter_map(|f| f["choices"][0]["delta"]["content"].as_str()).collect();
     assert_eq!(content, "{\"a\":1}");
     assert!(frames.iter().all(|f| f["choices"][0]["delta"].get("tool_calls").is_none()));

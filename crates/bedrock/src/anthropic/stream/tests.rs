@@ -1,43 +1,10 @@
 use super::*;
-use aws_sdk_bedrockruntime::types::ConversationRole;
+use crate::test_events::{block_stop, delta, start, stop, tool_start};
 use aws_sdk_bedrockruntime::types::{
-    ContentBlockDeltaEvent, ContentBlockStartEvent, ContentBlockStopEvent, ConverseStreamMetadataEvent,
-    ConverseStreamMetrics, MessageStartEvent, MessageStopEvent, StopReason as BedrockStopReason, TokenUsage,
-    ToolUseBlockDelta, ToolUseBlockStart,
+    ConverseStreamMetadataEvent, ConverseStreamMetrics, TokenUsage, ToolUseBlockDelta,
 };
 use aws_smithy_types::Blob;
 use serde_json::Value;
-
-fn start() -> ConverseStreamOutput {
-    ConverseStreamOutput::MessageStart(MessageStartEvent::builder().role(ConversationRole::Assistant).build().unwrap())
-}
-
-fn delta(index: i32, delta: ContentBlockDelta) -> ConverseStreamOutput {
-    ConverseStreamOutput::ContentBlockDelta(
-        ContentBlockDeltaEvent::builder().content_block_index(index).delta(delta).build().unwrap(),
-    )
-}
-
-fn block_stop(index: i32) -> ConverseStreamOutput {
-    ConverseStreamOutput::ContentBlockStop(ContentBlockStopEvent::builder().content_block_index(index).build().unwrap())
-}
-
-fn tool_start(index: i32, id: &str, name: &str) -> ConverseStreamOutput {
-    let tool = ToolUseBlockStart::builder().tool_use_id(id).name(name).build().unwrap();
-    ConverseStreamOutput::ContentBlockStart(
-        ContentBlockStartEvent::builder()
-            .content_block_index(index)
-            .start(ContentBlockStart::ToolUse(tool))
-            .build()
-            .unwrap(),
-    )
-}
-
-fn stop(reason: &str) -> ConverseStreamOutput {
-    ConverseStreamOutput::MessageStop(
-        MessageStopEvent::builder().stop_reason(BedrockStopReason::from(reason)).build().unwrap(),
-    )
-}
 
 fn metadata() -> ConverseStreamOutput {
     let usage = TokenUsage::builder()

@@ -1,13 +1,10 @@
-use aws_sdk_bedrockruntime::types::{
-    ContentBlockDeltaEvent, ContentBlockStartEvent, ContentBlockStopEvent, ConversationRole,
-    ConverseStreamMetadataEvent, Message, MessageStartEvent, MessageStopEvent, ReasoningTextBlock, ToolUseBlock,
-    ToolUseBlockDelta, ToolUseBlockStart,
-};
+use aws_sdk_bedrockruntime::types::{ConversationRole, Message, ReasoningTextBlock, ToolUseBlock};
 use openai::responses::{parse_responses_request, ResponseObject};
 use serde_json::{json, Value};
 
 use super::*;
 use crate::document::to_document;
+use crate::test_events::{block_stop, delta, start, stop, text, tool_input, tool_start, usage};
 
 /// `(event name, data)` of each SSE frame, checking the frame shape and the numbering.
 fn events(out: &[u8]) -> Vec<(String, Value)> {
@@ -42,49 +39,6 @@ fn streaming() -> ResponsesStreamOptions {
     ResponsesStreamOptions { emit: true, ..ResponsesStreamOptions::default() }
 }
 
-fn start() -> ConverseStreamOutput {
-    ConverseStreamOutput::MessageStart(MessageStartEvent::builder().role(ConversationRole::Assistant).build().unwrap())
-}
-
-fn delta(block: i32, delta: ContentBlockDelta) -> ConverseStreamOutput {
-    ConverseStreamOutput::ContentBlockDelta(
-        ContentBlockDeltaEvent::builder().content_block_index(block).delta(delta).build().unwrap(),
-    )
-}
-
-fn text(block: i32, t: &str) -> ConverseStreamOutput {
-    delta(block, ContentBlockDelta::Text(t.into()))
-}
-
-fn tool_start(block: i32, id: &str, name: &str) -> ConverseStreamOutput {
-    let start = ToolUseBlockStart::builder().tool_use_id(id).name(name).build().unwrap();
-    ConverseStreamOutput::ContentBlockStart(
-        ContentBlockStartEvent::builder()
-            .content_block_index(block)
-            .start(ContentBlockStart::ToolUse(start))
-            .build()
-            .unwrap(),
-    )
-}
-
-fn tool_input(block: i32, input: &str) -> ConverseStreamOutput {
-    delta(block, ContentBlockDelta::ToolUse(ToolUseBlockDelta::builder().input(input).build().unwrap()))
-}
-
-fn block_stop(block: i32) -> ConverseStreamOutput {
-    ConverseStreamOutput::ContentBlockStop(ContentBlockStopEvent::builder().content_block_index(block).build().unwrap())
-}
-
-fn stop(reason: StopReason) -> ConverseStreamOutput {
-    ConverseStreamOutput::MessageStop(MessageStopEvent::builder().stop_reason(reason).build().unwrap())
-}
-
-fn metadata(input: i32, output: i32) -> ConverseStreamOutput {
-    let usage =
-        TokenUsage::builder().input_tokens(input).output_tokens(output).total_tokens(input + output).build().unwrap();
-    ConverseStreamOutput::Metadata(ConverseStreamMetadataEvent::builder().usage(usage).build())
-}
-
 fn run(mut stream: ResponsesStream, input: &[ConverseStreamOutput]) -> (Vec<(String, Value)>, ResponsesStream) {
     let mut out = Vec::new();
     for event in input {
@@ -96,7 +50,7 @@ fn run(mut stream: ResponsesStream, input: &[ConverseStreamOutput]) -> (Vec<(Str
 
 #[test]
 fn text_answer_event_by_event() {
-    let input = [start(), text(0, "Hel"), text(0, "lo"), block_stop(0), stop(StopReason::EndTurn), metadata(3, 2)];
+    let input = [start(), text(0, "Hel"), text(0, "lo"), block_stop(0), stop(StopReason::EndTurn), usage(3, 2)];
     let (events, stream) = run(translator(streaming()), &input);
     assert_eq!(
         names(&events),
@@ -209,7 +163,7 @@ fn reasoning_input() -> Vec<ConverseStreamOutput> {
         block_stop(0),
         text(1, "Answer"),
         stop(StopReason::EndTurn),
-        metadata(5, 10),
+        usage(5, 10),
     ]
 }
 
@@ -257,7 +211,7 @@ fn encrypted_content_is_kept_for_history_even_when_not_returned() {
 fn reasoning_tokens_never_exceed_output_tokens() {
     let mut input = reasoning_input();
     input.pop();
-    input.push(metadata(5, 1));
+    input.push(usage(5, 1));
     let (_, stream) = run(translator(streaming()), &input);
     let usage = stream.finished().unwrap().response.usage.unwrap();
     assert_eq!(usage.output_tokens_details.reasoning_tokens, 1);
