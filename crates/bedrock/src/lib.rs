@@ -17,6 +17,7 @@ pub mod images;
 pub mod inference;
 pub mod messages;
 pub mod model_id;
+pub mod model_params;
 pub mod reasoning;
 pub mod request;
 pub mod response;

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use clap::{ArgAction, Parser};
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 
 /// OpenAI-compatible API gateway for Amazon Bedrock.
 #[derive(Debug, Clone, Parser)]
@@ -181,6 +181,15 @@ pub struct Config {
     /// CloudWatch namespace of the EMF metrics.
     #[arg(long, env = "METRICS_EMF_NAMESPACE", default_value = "BedrockGateway")]
     pub metrics_emf_namespace: String,
+
+    /// YAML file of named models, their Bedrock targets, AWS access and fallbacks, and
+    /// settings (docs/config.md); a LiteLLM `config.yaml` is read as is. Reloaded on SIGHUP.
+    #[arg(long = "config", env = "CONFIG_FILE")]
+    pub config_file: Option<String>,
+
+    /// The loaded configuration file (routes, file settings already merged in).
+    #[arg(skip)]
+    pub file: Option<std::sync::Arc<crate::config_file::FileConfig>>,
 }
 
 /// A configuration that cannot be served, with a message naming the setting.
@@ -197,7 +206,33 @@ fn parse_switch(value: &str) -> Result<bool, String> {
     }
 }
 
+/// Settings the file may not hold: where the file is, one-shot modes, and plain keys (keys
+/// belong in the environment, a secret store, or the file's `keys` section).
+const NOT_FILE_SETTINGS: &[&str] = &["config_file", "check_config", "api_keys", "help", "version"];
+
 impl Config {
+    /// Parses flags and environment, then the configuration file if one is named: its
+    /// `settings` apply where neither a flag nor the environment set a value.
+    pub fn load_from<I: IntoIterator<Item = String>>(args: I) -> Result<Self, ConfigError> {
+        let args: Vec<String> = args.into_iter().collect();
+        let command = Self::command();
+        let matches = command.clone().try_get_matches_from(&args).map_err(|e| ConfigError(clap_message(&e)))?;
+        let first = Self::from_arg_matches(&matches).map_err(|e| ConfigError(clap_message(&e)))?;
+        let Some(path) = first.config_file.clone() else { return first.validated() };
+        let file = crate::config_file::load(&path).map_err(ConfigError)?;
+        let mut with_file = args.clone();
+        for (name, value) in &file.settings {
+            let arg = file_setting(&command, name).map_err(|e| ConfigError(format!("config file {path}: {e}")))?;
+            if matches!(matches.value_source(name), None | Some(clap::parser::ValueSource::DefaultValue)) {
+                with_file.push(format!("--{}={value}", arg.get_long().unwrap_or(name)));
+            }
+        }
+        let mut config = Self::try_parse_from(&with_file)
+            .map_err(|e| ConfigError(format!("config file {path}: settings: {}", clap_message(&e))))?;
+        config.file = Some(std::sync::Arc::new(file));
+        config.validated()
+    }
+
     /// Checks what clap cannot, normalising as it goes.
     pub fn validated(mut self) -> Result<Self, ConfigError> {
         self.api_route_prefix = normalise_prefix(&self.api_route_prefix)?;
@@ -289,6 +324,23 @@ impl Config {
     pub fn has_key_source(&self) -> bool {
         !self.api_keys.is_empty() || self.api_key_secret_arn.is_some() || self.api_key_param_name.is_some()
     }
+}
+
+/// The argument a `settings` entry of the file sets (named as the field, e.g. `default_model`).
+fn file_setting<'a>(command: &'a clap::Command, name: &str) -> Result<&'a clap::Arg, String> {
+    let arg = command.get_arguments().find(|a| a.get_id() == name && !NOT_FILE_SETTINGS.contains(&name));
+    arg.filter(|a| a.get_long().is_some()).ok_or_else(|| {
+        let known: Vec<&str> =
+            command.get_arguments().map(|a| a.get_id().as_str()).filter(|id| !NOT_FILE_SETTINGS.contains(id)).collect();
+        format!("settings.{name} is not a setting; settings are: {}", known.join(", "))
+    })
+}
+
+/// clap's message without its usage block.
+fn clap_message(error: &clap::Error) -> String {
+    let text = error.to_string();
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
+    first.trim_start_matches("error: ").to_owned()
 }
 
 fn normalise_prefix(prefix: &str) -> Result<String, ConfigError> {
@@ -409,5 +461,44 @@ mod tests {
         assert_eq!(parse(&[]).unwrap().lambda_response_mode, "auto");
         assert_eq!(parse(&["--lambda-response-mode", "buffered"]).unwrap().lambda_response_mode, "buffered");
         assert!(parse(&["--lambda-response-mode", "chunked"]).is_err());
+    }
+
+    fn write_file(name: &str, text: &str) -> String {
+        let path = std::env::temp_dir().join(format!("gateway-config-{}-{name}.yaml", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
+    fn load(args: &[&str]) -> Result<Config, String> {
+        let argv = std::iter::once("bedrock-gateway").chain(args.iter().copied()).map(str::to_owned);
+        Config::load_from(argv).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn file_settings_apply_under_flags() {
+        let path = write_file("settings", "settings:\n  default_model: from-file\n  port: 9001\n  debug: true\n");
+        let config = load(&["--config", &path, "--port", "9002"]).unwrap();
+        assert_eq!((config.default_model.as_str(), config.port, config.debug), ("from-file", 9002, true));
+        assert!(config.file.is_some());
+    }
+
+    #[test]
+    fn file_settings_are_checked_by_name_and_value() {
+        let unknown = write_file("unknown", "settings:\n  default_modle: x\n");
+        let error = load(&["--config", &unknown]).unwrap_err();
+        assert!(error.contains("settings.default_modle is not a setting; settings are: host, port"), "{error}");
+        let keys = write_file("keys", "settings:\n  api_keys: sk-plain\n");
+        assert!(load(&["--config", &keys]).unwrap_err().contains("settings.api_keys is not a setting"));
+        let bad = write_file("bad", "settings:\n  port: many\n");
+        let error = load(&["--config", &bad]).unwrap_err();
+        assert!(error.contains("settings: invalid value 'many' for '--port <PORT>'"), "{error}");
+        let rules = write_file("rules", "settings:\n  shutdown_grace_seconds: 0\n");
+        assert!(load(&["--config", &rules]).unwrap_err().contains("SHUTDOWN_GRACE_SECONDS"));
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let error = load(&["--config", "/nonexistent/gateway.yaml"]).unwrap_err();
+        assert!(error.contains("config file /nonexistent/gateway.yaml"), "{error}");
     }
 }

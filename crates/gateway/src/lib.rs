@@ -6,6 +6,7 @@
 pub mod anthropic_error;
 pub mod auth;
 pub mod config;
+pub mod config_file;
 pub mod doctor;
 pub mod emf;
 pub mod error;

@@ -11,7 +11,12 @@ async fn main() -> ExitCode {
     if let Some(code) = run_subcommand().await {
         return code;
     }
-    let config = match Config::parse().validated() {
+    // `--help`, `--version` and malformed flags are clap's to print, with its exit codes.
+    if let Err(error) = Config::try_parse() {
+        error.exit();
+    }
+    let args = std::env::args_os().map(|a| a.to_string_lossy().into_owned());
+    let config = match Config::load_from(args) {
         Ok(config) => config,
         Err(error) => return fail(&error.to_string(), 2),
     };

@@ -9,7 +9,6 @@ mod explain;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::Parser as _;
 use serde::Serialize;
 
 use crate::config::Config;
@@ -177,12 +176,7 @@ pub async fn diagnose(options: DoctorOptions, args: Vec<String>) -> Report {
 
 fn parse_config(args: Vec<String>) -> Result<Config, Check> {
     const FIX: &str = "Change the setting named above (see `bedrock-gateway --help`).";
-    let parsed = Config::try_parse_from(args).map_err(|error| {
-        let text = error.to_string();
-        let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
-        Check::fail("configuration", "Configuration", first.trim_start_matches("error: "), FIX)
-    })?;
-    parsed.validated().map_err(|error| Check::fail("configuration", "Configuration", error.to_string(), FIX))
+    Config::load_from(args).map_err(|error| Check::fail("configuration", "Configuration", error.to_string(), FIX))
 }
 
 #[cfg(test)]
