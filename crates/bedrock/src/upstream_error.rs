@@ -39,6 +39,17 @@ pub fn classify_upstream(kind: UpstreamErrorKind, code: Option<&str>) -> Upstrea
     }
 }
 
+/// Whether a validation failure says the input does not fit the model's context window
+/// ("Input is too long for requested model.", Claude's "prompt is too long: …", and
+/// the "maximum context length" wording of other providers).
+pub fn is_context_overflow(gateway_code: &str, message: &str) -> bool {
+    if gateway_code != "validation_error" {
+        return false;
+    }
+    let message = message.to_ascii_lowercase();
+    ["too long", "context length", "context window", "too many input tokens"].iter().any(|m| message.contains(m))
+}
+
 fn classify_code(code: &str) -> UpstreamClass {
     // Error codes arrive as `ThrottlingException` (HTTP) or `throttlingException` (event stream).
     let code = code.strip_suffix("Exception").unwrap_or(code);
@@ -94,5 +105,16 @@ mod tests {
         assert_eq!(classify_upstream(UpstreamErrorKind::Dispatch, None).status, 502);
         assert_eq!(classify_upstream(UpstreamErrorKind::Response, None).status, 502);
         assert!(classify_upstream(UpstreamErrorKind::Service, Some("ThrottlingException")).retryable);
+    }
+
+    #[test]
+    fn context_overflow_is_recognised_in_validation_errors_only() {
+        assert!(is_context_overflow(
+            "validation_error",
+            "Bedrock ValidationException: Input is too long for requested model."
+        ));
+        assert!(is_context_overflow("validation_error", "prompt is too long: 250000 tokens > 200000 maximum"));
+        assert!(!is_context_overflow("validation_error", "messages: field required"));
+        assert!(!is_context_overflow("rate_limit_exceeded", "Input is too long"));
     }
 }

@@ -79,6 +79,11 @@ fn describe(error: reqwest::Error) -> String {
     }
 }
 
+/// Whether the request has http(s) image URLs to fetch.
+pub fn has_remote_images(request: &ChatCompletionRequest) -> bool {
+    !remote_image_urls(request).is_empty()
+}
+
 /// Replaces each http(s) image URL in the request by a data URL of the fetched bytes.
 pub async fn inline_remote_images(fetcher: &ImageFetcher, request: &mut ChatCompletionRequest) -> Result<(), ApiError> {
     let targets = remote_image_urls(request);

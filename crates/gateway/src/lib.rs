@@ -21,6 +21,7 @@ pub mod record;
 pub mod region;
 pub mod responses_store;
 pub mod routes;
+pub mod routing;
 pub mod serve;
 pub mod sse;
 pub mod state;

@@ -44,6 +44,11 @@ pub struct OperationLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    pub outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ErrorLabel {
     /// The gateway's error code for the Bedrock failure (e.g. `rate_limit_exceeded`).
     pub kind: &'static str,
@@ -65,6 +70,7 @@ pub struct Metrics {
     pub bedrock_duration: HistogramFamily<OperationLabel>,
     pub tokens: Family<TokenLabels, Counter>,
     pub upstream_errors: Family<ErrorLabel, Counter>,
+    pub routing: RoutingMetrics,
     pub open_streams: Gauge,
     pub client_disconnects: Counter,
     catalog_age: Gauge<f64, AtomicU64>,
@@ -72,6 +78,29 @@ pub struct Metrics {
     /// Unix seconds of the last successful catalogue refresh (0: none yet).
     catalog_refreshed_at: AtomicU64,
     started_at: u64,
+}
+
+/// What routing through the configuration file does.
+pub struct RoutingMetrics {
+    /// Requests moved to the next routing target, by the failure that moved them.
+    pub fallbacks: Family<ErrorLabel, Counter>,
+    /// Configuration file reloads, by outcome.
+    pub config_reloads: Family<OutcomeLabel, Counter>,
+}
+
+impl RoutingMetrics {
+    fn register(r: &mut Registry) -> Self {
+        let fallbacks_help = "Requests sent to the next routing target after a failure, by kind of failure";
+        Self {
+            fallbacks: add(r, "routing_fallbacks", fallbacks_help, Family::default()),
+            config_reloads: add(
+                r,
+                "config_reloads",
+                "Configuration file reloads (SIGHUP), by outcome",
+                Family::default(),
+            ),
+        }
+    }
 }
 
 /// Latency buckets from 50 ms to ~7 min (model calls are slow and vary widely).
@@ -122,6 +151,7 @@ impl Metrics {
                 Family::default(),
             ),
             upstream_errors: add(r, "upstream_errors", "Bedrock failures by kind", Family::default()),
+            routing: RoutingMetrics::register(r),
             open_streams: add(r, "open_streams", "SSE responses being sent", Gauge::default()),
             client_disconnects: add(
                 r,
@@ -157,6 +187,15 @@ impl Metrics {
 
     pub fn upstream_error(&self, kind: &'static str) {
         self.upstream_errors.get_or_create(&ErrorLabel { kind }).inc();
+    }
+
+    pub fn config_reload(&self, ok: bool) {
+        let outcome = if ok { "success" } else { "failure" };
+        self.routing.config_reloads.get_or_create(&OutcomeLabel { outcome }).inc();
+    }
+
+    pub fn fallback(&self, kind: &'static str) {
+        self.routing.fallbacks.get_or_create(&ErrorLabel { kind }).inc();
     }
 
     pub fn catalog_refreshed(&self) {

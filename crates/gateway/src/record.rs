@@ -29,6 +29,8 @@ pub struct RequestRecord {
     /// The last Bedrock call's span, ended with the request (then its tokens are known); with
     /// the call's end time unless it is a stream still running.
     client_span: Mutex<Option<(BoxedSpan, Option<SystemTime>)>>,
+    /// What must live exactly as long as the request (its count on a routing target).
+    held: Mutex<Vec<Box<dyn std::any::Any + Send>>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -44,6 +46,8 @@ pub struct RecordData {
     pub finish_reason: Option<String>,
     /// The gateway's code of the last Bedrock failure.
     pub upstream_error: Option<&'static str>,
+    /// Routing targets tried (more than 1 after a fallback; 0 before routing ran).
+    pub attempts: u32,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +65,7 @@ impl RequestRecord {
             data: Mutex::new(RecordData::default()),
             trace: OnceLock::new(),
             client_span: Mutex::new(None),
+            held: Mutex::new(Vec::new()),
         }
     }
 
@@ -97,6 +102,16 @@ impl RequestRecord {
     /// What is known so far.
     pub fn snapshot(&self) -> RecordData {
         self.data().clone()
+    }
+
+    /// Keeps `value` alive until the request ends.
+    pub fn hold(&self, value: Box<dyn std::any::Any + Send>) {
+        self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(value);
+    }
+
+    /// Routing chose the target that answered, after `attempts` tries.
+    pub fn routed(&self, _place: &str, attempts: u32) {
+        self.data().attempts = attempts;
     }
 
     pub fn set_api_key(&self, label: String) {

@@ -18,6 +18,9 @@ use crate::keys::{describe_counts, load_all, ApiKeys, KeyError, KeySource};
 use crate::models::{Catalog, DiscoveryOptions};
 use crate::region::{expected_credentials, resolve_region, RegionChoice};
 use crate::responses_store::ResponseStore;
+use crate::routing::clients::{ClientPool, Upstream};
+use crate::routing::table::RouteTable;
+use crate::routing::Routing;
 use crate::state::AppState;
 use crate::upstream::{sdk_config_in, Bedrock};
 
@@ -74,9 +77,22 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
     };
     let catalog = Arc::new(Catalog::new(bedrock.clone(), discovery));
     let images = ImageFetcher::new(&config).map_err(|e| StartError::Http(e.to_string()))?;
-    let state =
-        AppState { config: Arc::new(config), bedrock, catalog, keys: Arc::new(ApiKeys::new(keys)), images, responses };
+    let default = Upstream { bedrock: bedrock.clone(), catalog: Arc::clone(&catalog), region: region.region.clone() };
+    let routing = Arc::new(Routing::new(route_table(&config), ClientPool::new(sdk, default, discovery)));
+    let keys = Arc::new(ApiKeys::new(keys));
+    let state = AppState { config: Arc::new(config), bedrock, catalog, keys, images, responses, routing };
     Ok(Started { state, generated_key, emulator, region, key_counts })
+}
+
+/// The routing table of the configuration file (empty without one), its warnings logged.
+fn route_table(config: &Config) -> RouteTable {
+    let Some(file) = &config.file else { return RouteTable::default() };
+    for warning in &file.warnings {
+        tracing::warn!(warning = %warning, "configuration file");
+    }
+    let table = RouteTable::new(file);
+    tracing::info!(models = file.models.len(), names = table.listed_names().count(), "model routes loaded");
+    table
 }
 
 /// The region served and the SDK configurations: one for Bedrock (the emulator's when there
@@ -115,6 +131,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let started = build_state(config).await?;
     let state = started.state.clone();
     let refresher = state.catalog.spawn_refresher(state.config.models_refresh_interval());
+    let reloader = crate::routing::reload::spawn_on_sighup(state.clone());
     let local = listener.local_addr().map_err(StartError::Serve)?;
     let metrics_server = spawn_metrics_listener(state.config.metrics_addr).await?;
     announce(&local, &started);
@@ -132,6 +149,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         axum::serve(listener, crate::router(state)).with_graceful_shutdown(notify_on_signal(signalled.clone()));
     drain_within(server.into_future(), &signalled, grace).await?;
     refresher.abort();
+    reloader.abort();
     if let Some((_, task)) = metrics_server {
         task.abort();
     }

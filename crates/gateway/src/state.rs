@@ -7,6 +7,7 @@ use crate::fetch::ImageFetcher;
 use crate::keys::ApiKeys;
 use crate::models::Catalog;
 use crate::responses_store::ResponseStore;
+use crate::routing::Routing;
 use crate::upstream::Bedrock;
 
 #[derive(Clone)]
@@ -18,4 +19,6 @@ pub struct AppState {
     pub images: ImageFetcher,
     /// Stored Responses API responses.
     pub responses: ResponseStore,
+    /// Names of the configuration file and the targets behind them.
+    pub routing: Arc<Routing>,
 }

@@ -163,6 +163,7 @@ impl Report {
         let upstream_ms = millis(data.upstream);
         let finish_reason = data.finish_reason.as_deref().unwrap_or("");
         let upstream_error = data.upstream_error.unwrap_or("");
+        let attempts = data.attempts;
         // One field list for both levels (tracing needs the level at compile time).
         macro_rules! access_line {
             ($level:ident, $error:expr, $message:literal) => {
@@ -180,6 +181,7 @@ impl Report {
                     upstream_ms,
                     finish_reason,
                     upstream_error,
+                    attempts,
                     completed,
                     error = $error,
                     $message

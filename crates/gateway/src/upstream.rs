@@ -81,6 +81,14 @@ impl Bedrock {
         Self { runtime: aws_sdk_bedrockruntime::Client::new(sdk), control: aws_sdk_bedrock::Client::new(sdk) }
     }
 
+    /// Clients from their own configurations (a routing target's region, identity, endpoint).
+    pub fn from_configs(runtime: aws_sdk_bedrockruntime::Config, control: aws_sdk_bedrock::Config) -> Self {
+        Self {
+            runtime: aws_sdk_bedrockruntime::Client::from_conf(runtime),
+            control: aws_sdk_bedrock::Client::from_conf(control),
+        }
+    }
+
     /// Converse (non-streaming).
     pub async fn converse(&self, mut parts: ConverseParts) -> Result<ConverseResult, UpstreamError> {
         let guardrail = parts.guardrail.take().map(|g| {

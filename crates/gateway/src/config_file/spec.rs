@@ -61,6 +61,8 @@ impl Default for RouterSpec {
 }
 
 pub const MAX_ATTEMPTS_LIMIT: u32 = 10;
+/// Weights are relative; the round-robin schedule holds their sum.
+pub const MAX_WEIGHT: u32 = 1000;
 
 /// The loaded file.
 #[derive(Debug, Clone, Default)]
@@ -100,8 +102,8 @@ fn validate_model(model: &ModelSpec, names: &HashSet<&str>) -> Result<(), String
     if let Some(endpoint) = &model.endpoint {
         check_endpoint(endpoint).map_err(|e| format!("endpoint: {e}"))?;
     }
-    if model.weight == 0 {
-        return Err("weight must be at least 1".into());
+    if !(1..=MAX_WEIGHT).contains(&model.weight) {
+        return Err(format!("weight must be between 1 and {MAX_WEIGHT}"));
     }
     if model.timeout.is_some_and(|t| t.is_zero()) {
         return Err("the timeout must be positive".into());

@@ -1,11 +1,14 @@
 //! `POST /chat/completions`: JSON or SSE.
 
+use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bedrock::capabilities::capabilities_for;
+use bedrock::model_params::{apply_model_params, ModelParams};
 use bedrock::response::{CompletionMeta, ResponseOptions};
 use bedrock::{
     chat_completion_from_converse, translate_chat_request, ConverseParts, ConverseResult, StreamOptions,
@@ -15,22 +18,31 @@ use openai::{ChatCompletionRequest, ReasoningFormat};
 use rand::RngCore;
 
 use super::read_request;
-use crate::error::ApiError;
-use crate::fetch::inline_remote_images;
+use crate::error::{ApiError, UpstreamError};
+use crate::fetch::{has_remote_images, inline_remote_images};
 use crate::models::{requested_model, OutputKind, CHAT_ALIASES};
-use crate::sse::{replay_converse, stream_response, Replay};
+use crate::routing::{Candidate, Plan};
+use crate::sse::{replay_converse, stream_response, Replay, SseTranslator};
 use crate::state::AppState;
+use crate::upstream::{Bedrock, EventStream};
 
 pub async fn chat_completions(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let body = read_request(&state, request, "chat").await?;
-    let mut request: ChatCompletionRequest = openai::parse_chat_request(&body).map_err(ApiError::BadBody)?;
-    let target = resolve_chat_model(&state, request.model.as_deref()).await?;
-    if target.image_input {
-        inline_remote_images(&state.images, &mut request).await?;
-    }
-    let (parts, meta) = translate(&state, &request, &target)?;
+    let request: ChatCompletionRequest = openai::parse_chat_request(&body).map_err(ApiError::BadBody)?;
+    let plan = plan_chat(&state, request.model.as_deref())?;
+    let run =
+        state.routing.run(plan, OutputKind::Text, |candidate| answer(&state, &request, ChatTarget::new(candidate)));
+    let (mut response, served) = run.await?;
+    served.stamp(&mut response);
+    Ok(response)
+}
+
+/// One routing attempt: the whole answer from one target.
+async fn answer(state: &AppState, request: &ChatCompletionRequest, target: ChatTarget) -> Result<Response, ApiError> {
+    let request = with_remote_images(state, request, &target).await?;
+    let (parts, meta) = translate(state, &request, &target)?;
     if !request.stream {
-        return Ok(Json(complete(&state, parts, &meta).await?).into_response());
+        return Ok(Json(complete(state, &target, parts, &meta).await?).into_response());
     }
     let stream_options = StreamOptions {
         include_usage: request.stream_options.as_ref().and_then(|o| o.include_usage).unwrap_or(false),
@@ -39,11 +51,26 @@ pub async fn chat_completions(State(state): State<AppState>, request: Request) -
     };
     let translator = StreamTranslator::new(meta.id.clone(), meta.model.clone(), meta.created, stream_options);
     if target.can_stream(parts.tool_config.is_some()) {
-        let upstream = state.bedrock.converse_stream(parts).await?;
+        let upstream = target.converse_stream(parts).await?;
         Ok(stream_response(upstream, translator, state.config.stream_keepalive(), state.config.debug))
     } else {
-        replay_as_stream(&state, parts, meta, translator).await
+        replay_as_stream(state, &target, parts, meta, translator).await
     }
+}
+
+/// The request with its http(s) image URLs fetched, when the target takes images (a copy
+/// is made only then: a fallback target may not take images).
+pub(crate) async fn with_remote_images<'a>(
+    state: &AppState,
+    request: &'a ChatCompletionRequest,
+    target: &ChatTarget,
+) -> Result<Cow<'a, ChatCompletionRequest>, ApiError> {
+    if !target.image_input || !has_remote_images(request) {
+        return Ok(Cow::Borrowed(request));
+    }
+    let mut owned = request.clone();
+    inline_remote_images(&state.images, &mut owned).await?;
+    Ok(Cow::Owned(owned))
 }
 
 /// The pure part: request → Converse parts, and how the answer must be shaped.
@@ -58,23 +85,42 @@ fn translate(
     let meta = Meta {
         id: completion_id(),
         created: unix_now(),
-        model: target.model_id.clone(),
+        model: target.name.clone(),
         reasoning_format: request.extra.reasoning_format.unwrap_or_else(|| state.config.default_reasoning_format()),
         structured_tool: translation.structured_tool,
     };
     Ok((translation.parts, meta))
 }
 
-/// The chat model a request resolves to, with what the catalogue knows of it.
+/// The chat model a routing attempt goes to, with what the catalogue knows of it.
 pub(crate) struct ChatTarget {
     pub(crate) model_id: String,
     /// Foundation model behind a profile or ARN; `None` when neither catalogue nor id tells.
     pub(crate) foundation_id: Option<String>,
     pub(crate) image_input: bool,
     streaming: bool,
+    /// The model name the answer carries.
+    pub(crate) name: String,
+    bedrock: Bedrock,
+    params: Arc<ModelParams>,
 }
 
 impl ChatTarget {
+    pub(crate) fn new(candidate: Candidate) -> Self {
+        let target = candidate.target;
+        // Bedrock judges what the catalogue cannot list: assume the common capabilities.
+        let (image_input, streaming) = target.entry.as_ref().map_or((true, true), |e| (e.image_input, e.streaming));
+        Self {
+            model_id: target.model_id,
+            foundation_id: target.foundation_id,
+            image_input,
+            streaming,
+            name: candidate.name,
+            bedrock: candidate.bedrock,
+            params: candidate.params,
+        }
+    }
+
     /// What the catalogue and the operator's settings say about a request to this model.
     pub(crate) fn translate_options<'a>(
         &'a self,
@@ -95,14 +141,41 @@ impl ChatTarget {
         self.streaming
             && (!with_tools || capabilities_for(&self.model_id, self.foundation_id.as_deref()).stream_tool_use)
     }
+
+    /// The call with the operator's parameters for this model applied.
+    fn with_params(&self, mut parts: ConverseParts) -> ConverseParts {
+        apply_model_params(&mut parts, &self.params);
+        parts
+    }
+
+    pub(crate) async fn converse(&self, parts: ConverseParts) -> Result<ConverseResult, UpstreamError> {
+        self.bedrock.converse(self.with_params(parts)).await
+    }
+
+    pub(crate) async fn converse_stream(&self, parts: ConverseParts) -> Result<EventStream, UpstreamError> {
+        self.bedrock.converse_stream(self.with_params(parts)).await
+    }
+
+    pub(crate) async fn count_tokens(&self, parts: ConverseParts) -> Result<u64, UpstreamError> {
+        self.bedrock.count_tokens(parts).await
+    }
+
+    /// A model that cannot stream this request: one Converse call replayed as the stream.
+    pub(crate) async fn replay<T: SseTranslator>(
+        &self,
+        state: &AppState,
+        parts: ConverseParts,
+        translator: T,
+        replay: Replay<T>,
+    ) -> Result<Response, ApiError> {
+        let parts = self.with_params(parts);
+        replay_converse(&self.bedrock, parts, translator, replay, state.config.stream_keepalive()).await
+    }
 }
 
-pub(crate) async fn resolve_chat_model(state: &AppState, model: Option<&str>) -> Result<ChatTarget, ApiError> {
-    let model = requested_model(model, &state.config.default_model, CHAT_ALIASES);
-    let target = state.catalog.resolve_for(model, OutputKind::Text).await?;
-    // Bedrock judges what the catalogue cannot list: assume the common capabilities.
-    let (image_input, streaming) = target.entry.as_ref().map_or((true, true), |e| (e.image_input, e.streaming));
-    Ok(ChatTarget { model_id: target.model_id, foundation_id: target.foundation_id, image_input, streaming })
+/// The routing plan for a chat request's model (`gpt-*` and no model: the default model).
+pub(crate) fn plan_chat(state: &AppState, model: Option<&str>) -> Result<Plan, ApiError> {
+    state.routing.plan(requested_model(model, &state.config.default_model, CHAT_ALIASES))
 }
 
 fn chat_completion(result: &ConverseResult, meta: &Meta) -> openai::ChatCompletion {
@@ -121,8 +194,13 @@ struct Meta {
     structured_tool: Option<String>,
 }
 
-async fn complete(state: &AppState, parts: ConverseParts, meta: &Meta) -> Result<openai::ChatCompletion, ApiError> {
-    let result = state.bedrock.converse(parts).await?;
+async fn complete(
+    state: &AppState,
+    target: &ChatTarget,
+    parts: ConverseParts,
+    meta: &Meta,
+) -> Result<openai::ChatCompletion, ApiError> {
+    let result = target.converse(parts).await?;
     let completion = chat_completion(&result, meta);
     if state.config.debug {
         tracing::info!(response = ?completion, "chat response");
@@ -133,6 +211,7 @@ async fn complete(state: &AppState, parts: ConverseParts, meta: &Meta) -> Result
 /// Models that cannot stream this request: one Converse call, replayed as chunks.
 async fn replay_as_stream(
     state: &AppState,
+    target: &ChatTarget,
     parts: ConverseParts,
     meta: Meta,
     translator: StreamTranslator,
@@ -140,7 +219,7 @@ async fn replay_as_stream(
     let replay: Replay<StreamTranslator> = Box::new(move |translator, result, out| {
         translator.replay(&chat_completion(result, &meta), out);
     });
-    replay_converse(&state.bedrock, parts, translator, replay, state.config.stream_keepalive()).await
+    target.replay(state, parts, translator, replay).await
 }
 
 /// `chatcmpl-` and 128 random bits in hex.

@@ -18,6 +18,7 @@ use openai::EmbeddingRequest;
 use super::{read_request, unreadable};
 use crate::error::ApiError;
 use crate::models::{requested_model, OutputKind, EMBEDDING_ALIASES};
+use crate::routing::Candidate;
 use crate::state::AppState;
 
 /// InvokeModel calls one request may have in flight.
@@ -26,11 +27,20 @@ pub const MAX_IN_FLIGHT: usize = 8;
 pub async fn embeddings(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let body = read_request(&state, request, "embeddings").await?;
     let request: EmbeddingRequest = openai::parse_json(&body).map_err(ApiError::BadBody)?;
-    let (model_id, family) = resolve_embedding_model(&state, request.model.as_deref()).await?;
-    let plan = plan_embeddings(&request, family)?;
+    let model = requested_model(request.model.as_deref(), &state.config.default_embedding_model, EMBEDDING_ALIASES);
+    let plan = state.routing.plan(model)?;
+    let (mut response, served) = state.routing.run(plan, OutputKind::Embedding, |c| embed(&request, c)).await?;
+    served.stamp(&mut response);
+    Ok(response)
+}
+
+/// One routing attempt: every vector from one target.
+async fn embed(request: &EmbeddingRequest, candidate: Candidate) -> Result<Response, ApiError> {
+    let family = embedding_family_of(&candidate)?;
+    let plan = plan_embeddings(request, family)?;
     let calls = plan.calls();
     let answers: Vec<(Vec<Vec<f32>>, u64)> = futures::stream::iter(calls)
-        .map(|call| invoke(&state, &model_id, &plan, call))
+        .map(|call| invoke(&candidate, &plan, call))
         .buffered(MAX_IN_FLIGHT)
         .try_collect()
         .await?;
@@ -40,34 +50,28 @@ pub async fn embeddings(State(state): State<AppState>, request: Request) -> Resu
         vectors.extend(batch);
         tokens += batch_tokens;
     }
-    Ok(Json(embedding_list(model_id, vectors, plan.format, tokens)).into_response())
+    Ok(Json(embedding_list(candidate.name.clone(), vectors, plan.format, tokens)).into_response())
 }
 
 /// One call: its vectors and input tokens (the body's count, else Bedrock's header,
 /// else a cl100k_base estimate).
 async fn invoke(
-    state: &AppState,
-    model_id: &str,
+    candidate: &Candidate,
     plan: &EmbeddingPlan,
     call: EmbeddingCall,
 ) -> Result<(Vec<Vec<f32>>, u64), ApiError> {
-    let answer = state.bedrock.invoke_model(model_id, call.body.clone()).await?;
+    let answer = candidate.bedrock.invoke_model(&candidate.target.model_id, call.body.clone()).await?;
     let parsed = parse_embeddings(plan.family.dialect, &answer.body, call.count).map_err(unreadable)?;
     let tokens = parsed.input_tokens.or(answer.input_tokens).unwrap_or_else(|| plan.estimate_tokens(&call));
     Ok((parsed.vectors, tokens))
 }
 
-async fn resolve_embedding_model(
-    state: &AppState,
-    model: Option<&str>,
-) -> Result<(String, &'static EmbeddingFamily), ApiError> {
-    let model = requested_model(model, &state.config.default_embedding_model, EMBEDDING_ALIASES);
-    let target = state.catalog.resolve_for(model, OutputKind::Embedding).await?;
-    let family = target.foundation_id.as_deref().and_then(embedding_family).ok_or_else(|| {
+fn embedding_family_of(candidate: &Candidate) -> Result<&'static EmbeddingFamily, ApiError> {
+    let family = candidate.target.foundation_id.as_deref().and_then(embedding_family);
+    Ok(family.ok_or_else(|| {
         TranslateError::new(
             format!("this embedding model is not supported; supported models: {}", supported_embedding_models()),
             "model",
         )
-    })?;
-    Ok((target.model_id, family))
+    })?)
 }

@@ -16,6 +16,7 @@ use openai::{Image, ImageGenerationRequest, ImagesResponse};
 use super::{read_request, unreadable};
 use crate::error::{ApiError, UpstreamError};
 use crate::models::{requested_model, OutputKind, IMAGE_ALIASES};
+use crate::routing::Candidate;
 use crate::state::AppState;
 
 /// InvokeModel calls one request may have in flight.
@@ -24,15 +25,22 @@ const MAX_IN_FLIGHT: usize = 4;
 pub async fn generate_images(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let body = read_request(&state, request, "image").await?;
     let request: ImageGenerationRequest = openai::parse_json(&body).map_err(ApiError::BadBody)?;
-    let (model_id, family) = resolve_image_model(&state, request.model.as_deref()).await?;
-    let plan = plan_images(&request, family)?;
+    let model = requested_model(request.model.as_deref(), &state.config.default_image_model, IMAGE_ALIASES);
+    let plan = state.routing.plan(model)?;
+    let (mut response, served) = state.routing.run(plan, OutputKind::Image, |c| generate(&request, c)).await?;
+    served.stamp(&mut response);
+    Ok(response)
+}
+
+/// One routing attempt: every image from one target.
+async fn generate(request: &ImageGenerationRequest, candidate: Candidate) -> Result<Response, ApiError> {
+    let family = image_family_of(&candidate)?;
+    let plan = plan_images(request, family)?;
+    let (bedrock, model_id) = (&candidate.bedrock, &candidate.target.model_id);
     let answers: Vec<Vec<String>> = futures::stream::iter(plan.bodies)
-        .map(|body| {
-            let (state, model_id) = (&state, &model_id);
-            async move {
-                let answer = state.bedrock.invoke_model(model_id, body).await?;
-                parse_images(plan.dialect, &answer.body).map_err(refused_or_unreadable)
-            }
+        .map(|body| async move {
+            let answer = bedrock.invoke_model(model_id, body).await?;
+            parse_images(plan.dialect, &answer.body).map_err(refused_or_unreadable)
         })
         .buffered(MAX_IN_FLIGHT)
         .try_collect()
@@ -53,17 +61,12 @@ fn refused_or_unreadable(error: ImageResponseError) -> ApiError {
     }
 }
 
-async fn resolve_image_model(
-    state: &AppState,
-    model: Option<&str>,
-) -> Result<(String, &'static ImageFamily), ApiError> {
-    let model = requested_model(model, &state.config.default_image_model, IMAGE_ALIASES);
-    let target = state.catalog.resolve_for(model, OutputKind::Image).await?;
-    let family = target.foundation_id.as_deref().and_then(image_family).ok_or_else(|| {
+fn image_family_of(candidate: &Candidate) -> Result<&'static ImageFamily, ApiError> {
+    let family = candidate.target.foundation_id.as_deref().and_then(image_family);
+    Ok(family.ok_or_else(|| {
         TranslateError::new(
             "this image model is not supported; use Titan Image Generator, Nova Canvas or a Stability model",
             "model",
         )
-    })?;
-    Ok((target.model_id, family))
+    })?)
 }

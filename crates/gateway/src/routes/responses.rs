@@ -12,14 +12,15 @@ use futures::future::BoxFuture;
 use openai::responses::{InputItem, ResponseObject, ResponsesRequest, TextOrList};
 use serde::Deserialize;
 
-use super::chat::{random_id, resolve_chat_model, unix_now, ChatTarget};
+use super::chat::{plan_chat, random_id, unix_now, ChatTarget};
 use super::read_request;
 use crate::auth::presented_key;
 use crate::error::ApiError;
 use crate::fetch::inline_remote_images;
 use crate::keys::key_identity;
+use crate::models::OutputKind;
 use crate::responses_store::{Lookup, ResponseStore, StoreError, StoredResponse};
-use crate::sse::{replay_converse, stream_response, Replay, SseTranslator};
+use crate::sse::{stream_response, Replay, SseTranslator};
 use crate::state::AppState;
 
 pub async fn create_response(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
@@ -30,16 +31,35 @@ pub async fn create_response(State(state): State<AppState>, request: Request) ->
         Some(id) => load(&state.responses, &owner, id).await?.conversation,
         None => Vec::new(),
     };
-    let target = resolve_chat_model(&state, request.model.as_deref()).await?;
-    let (parts, options) = translate(&state, &request, &history, &target).await?;
-    let skeleton = ResponseObject::in_progress(&request, random_id("resp_"), unix_now(), target.model_id.clone());
+    let plan = plan_chat(&state, request.model.as_deref())?;
+    let asked = Asked { owner, history, request };
+    let run =
+        state.routing.run(plan, OutputKind::Text, |candidate| respond(&state, &asked, ChatTarget::new(candidate)));
+    // Boxed: the attempt holds a whole answer in progress.
+    let (mut response, served) = Box::pin(run).await?;
+    served.stamp(&mut response);
+    Ok(response)
+}
+
+/// A request with what it builds on.
+struct Asked {
+    owner: String,
+    history: Vec<InputItem>,
+    request: ResponsesRequest,
+}
+
+/// One routing attempt: the whole answer from one target.
+async fn respond(state: &AppState, asked: &Asked, target: ChatTarget) -> Result<Response, ApiError> {
+    let request = &asked.request;
+    let (parts, options) = translate(state, request, &asked.history, &target).await?;
+    let skeleton = ResponseObject::in_progress(request, random_id("resp_"), unix_now(), target.name.clone());
     let stream = ResponsesStream::new(skeleton, options);
-    let saver = request.stored().then(|| Saver::new(&state, owner, history, &request));
+    let saver = request.stored().then(|| Saver::new(state, asked.owner.clone(), asked.history.clone(), request));
     let answer = Answer { stream, saver };
     if request.streamed() {
-        stream_answer(&state, &target, parts, answer).await
+        stream_answer(state, &target, parts, answer).await
     } else {
-        complete(&state, parts, answer).await
+        complete(state, &target, parts, answer).await
     }
 }
 
@@ -79,8 +99,13 @@ struct Answer {
     saver: Option<Saver>,
 }
 
-async fn complete(state: &AppState, parts: ConverseParts, mut answer: Answer) -> Result<Response, ApiError> {
-    let result = state.bedrock.converse(parts).await?;
+async fn complete(
+    state: &AppState,
+    target: &ChatTarget,
+    parts: ConverseParts,
+    mut answer: Answer,
+) -> Result<Response, ApiError> {
+    let result = target.converse(parts).await?;
     answer.stream.replay(&result, &mut Vec::new());
     let finished =
         answer.stream.finished().ok_or_else(|| ApiError::Internal("a replayed response did not finish".into()))?;
@@ -103,11 +128,11 @@ async fn stream_answer(
     answer: Answer,
 ) -> Result<Response, ApiError> {
     if target.can_stream(parts.tool_config.is_some()) {
-        let upstream = state.bedrock.converse_stream(parts).await?;
+        let upstream = target.converse_stream(parts).await?;
         return Ok(stream_response(upstream, answer, state.config.stream_keepalive(), state.config.debug));
     }
     let replay: Replay<Answer> = Box::new(|answer, result, out| answer.stream.replay(result, out));
-    replay_converse(&state.bedrock, parts, answer, replay, state.config.stream_keepalive()).await
+    target.replay(state, parts, answer, replay).await
 }
 
 impl SseTranslator for Answer {

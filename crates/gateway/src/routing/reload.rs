@@ -1,0 +1,52 @@
+//! SIGHUP reloads the configuration file's routes: a valid file replaces the routing table
+//! (requests already routed finish on the old one); an invalid one is logged and the
+//! current table stays. Global settings are read at start only.
+
+use tokio::task::JoinHandle;
+
+use crate::state::AppState;
+
+/// Listens for SIGHUP for as long as the server runs (nothing to do without a file).
+pub fn spawn_on_sighup(state: AppState) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let Some(path) = state.config.config_file.clone() else { return };
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+                tracing::warn!("cannot listen for SIGHUP; the configuration file will not be reloaded");
+                return;
+            };
+            while hangups.recv().await.is_some() {
+                reload(&state, &path);
+            }
+        }
+        #[cfg(not(unix))]
+        let _unused = (state, path);
+    })
+}
+
+/// Loads `path` again and swaps its routes in; `false` (and the old routes kept) if invalid.
+pub fn reload(state: &AppState, path: &str) -> bool {
+    let file = match crate::config_file::load(path) {
+        Ok(file) => file,
+        Err(error) => {
+            tracing::error!(error = %error, "configuration file not reloaded; the current routes stay");
+            crate::metrics::metrics().config_reload(false);
+            return false;
+        }
+    };
+    for warning in &file.warnings {
+        tracing::warn!(warning = %warning, "configuration file");
+    }
+    let started_with = state.config.file.as_ref().map(|f| &f.settings);
+    if started_with != Some(&file.settings) {
+        tracing::warn!("configuration file `settings` changed: they apply at the next start");
+    }
+    let table = super::table::RouteTable::new(&file);
+    let names = table.listed_names().count();
+    state.routing.replace(table);
+    crate::metrics::metrics().config_reload(true);
+    tracing::info!(models = file.models.len(), names, "configuration file reloaded");
+    true
+}
