@@ -182,6 +182,7 @@ const META: &str = "Meta";
 #[rustfmt::skip]
 pub static MODELS: &[Model] = &[
     m("anthropic.claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", A, Both, US_EU_APAC, CLAUDE3, Chat),
+    m("anthropic.claude-3-5-sonnet-20240620-v1:0", "Claude 3.5 Sonnet", A, Both, US, CLAUDE3, Chat),
     m("anthropic.claude-3-5-sonnet-20241022-v2:0", "Claude 3.5 Sonnet v2", A, Both, US, CLAUDE3, Chat),
     m("anthropic.claude-3-5-haiku-20241022-v1:0", "Claude 3.5 Haiku", A, Both, US, CLAUDE_TEXT, Chat),
     m("anthropic.claude-3-7-sonnet-20250219-v1:0", "Claude 3.7 Sonnet", A, ProfileOnly, US_EU_APAC, CLAUDE_THINK, Chat),

@@ -30,7 +30,8 @@ async fn main() -> ExitCode {
 async fn serve(config: Config) -> ExitCode {
     if config.check_config {
         return match gateway::serve::build_state(config).await {
-            Ok(_) => {
+            Ok(started) => {
+                print_file_warnings(&started.state.config);
                 let _ignored = writeln!(
                     std::io::stdout(),
                     "configuration OK (AWS access not checked: run `bedrock-gateway doctor`)"
@@ -62,6 +63,14 @@ async fn run_subcommand() -> Option<ExitCode> {
     }
     let (options, args) = gateway::doctor::invocation(args)?;
     Some(gateway::doctor::main(options, args).await)
+}
+
+/// What the configuration file holds that does not apply (LiteLLM settings), one per line.
+fn print_file_warnings(config: &Config) {
+    let mut out = std::io::stdout().lock();
+    for warning in config.file.iter().flat_map(|f| &f.warnings) {
+        let _ignored = writeln!(out, "warning: {warning}");
+    }
 }
 
 fn fail(message: &str, code: u8) -> ExitCode {
