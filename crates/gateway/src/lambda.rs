@@ -43,6 +43,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let state = started.state.clone();
     // Lambda freezes the process between invocations: the refresh runs while requests do.
     let refresher = state.catalog.spawn_refresher(state.config.models_refresh_interval());
+    state.routing.warm_up();
     announce();
     let app = crate::router(state);
     let handler = service_fn(move |event| handle(app.clone(), mode, event));

@@ -132,6 +132,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let state = started.state.clone();
     let refresher = state.catalog.spawn_refresher(state.config.models_refresh_interval());
     let reloader = crate::routing::reload::spawn_on_sighup(state.clone());
+    state.routing.warm_up();
     let local = listener.local_addr().map_err(StartError::Serve)?;
     let metrics_server = spawn_metrics_listener(state.config.metrics_addr).await?;
     announce(&local, &started);

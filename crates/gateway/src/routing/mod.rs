@@ -85,6 +85,20 @@ impl Routing {
         self.pool.default_upstream()
     }
 
+    /// Builds the table's clients and lists their regions' models in the background, so the
+    /// first request to a name does not wait for it.
+    pub fn warm_up(self: &Arc<Self>) {
+        for key in self.table().clients() {
+            let routing = Arc::clone(self);
+            tokio::spawn(async move {
+                let upstream = routing.pool.get(&key).await;
+                if let Err(error) = upstream.catalog.refresh().await {
+                    tracing::warn!(region = %upstream.region, error = %error, "could not list a target region's models");
+                }
+            });
+        }
+    }
+
     /// The plan for the model a client asked for: a name of the file, or a Bedrock id.
     pub fn plan(&self, requested: &str) -> Result<Plan, ApiError> {
         let table = self.table();

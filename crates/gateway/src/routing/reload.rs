@@ -46,6 +46,7 @@ pub fn reload(state: &AppState, path: &str) -> bool {
     let table = super::table::RouteTable::new(&file);
     let names = table.listed_names().count();
     state.routing.replace(table);
+    state.routing.warm_up();
     crate::metrics::metrics().config_reload(true);
     tracing::info!(models = file.models.len(), names, "configuration file reloaded");
     true
