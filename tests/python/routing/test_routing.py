@@ -75,14 +75,19 @@ def test_defaults_apply_under_the_request_and_fixed_fields_always(named, emulato
     assert sent["inferenceConfig"] == approx({"temperature": 0.9, "maxTokens": 50})
 
 
-def test_the_target_header_names_region_and_model(named):
-    gw, _ = named
-    response = httpx.post(
+def post_chat(gw, model: str, text: str = "hi") -> httpx.Response:
+    """A raw chat request, for the routing headers."""
+    return httpx.post(
         gw.api() + "/chat/completions",
         headers={"Authorization": f"Bearer {KEY}"},
-        json={"model": "eu-fast", "messages": [{"role": "user", "content": "hi"}]},
+        json={"model": model, "messages": [{"role": "user", "content": text}]},
         timeout=30,
     )
+
+
+def test_the_target_header_names_region_and_model(named):
+    gw, _ = named
+    response = post_chat(gw, "eu-fast")
     assert response.status_code == 200
     assert response.headers["x-gateway-target"] == f"eu-west-1/{HAIKU3}"
     assert response.headers["x-gateway-attempts"] == "1"
@@ -212,12 +217,7 @@ def throttled(own_emulator, start_gateway, config_path):
 
 def test_fallback_after_throttling(throttled):
     gw, emu = throttled
-    response = httpx.post(
-        gw.api() + "/chat/completions",
-        headers={"Authorization": f"Bearer {KEY}"},
-        json={"model": "primary", "messages": [{"role": "user", "content": "hi"}]},
-        timeout=30,
-    )
+    response = post_chat(gw, "primary")
     assert response.status_code == 200
     assert response.json()["model"] == "secondary"
     assert response.headers["x-gateway-attempts"] == "2"
@@ -323,12 +323,7 @@ models:
 """
     gw = routed(text)
     started = time.monotonic()
-    response = httpx.post(
-        gw.api() + "/chat/completions",
-        headers={"Authorization": f"Bearer {KEY}"},
-        json={"model": "impatient", "messages": [{"role": "user", "content": "hi\n#delay 1500"}]},
-        timeout=30,
-    )
+    response = post_chat(gw, "impatient", "hi\n#delay 1500")
     assert response.status_code == 200, response.text
     assert response.json()["model"] == "patient"
     assert response.headers["x-gateway-attempts"] == "2"

@@ -40,10 +40,8 @@ async fn messages(State(state): State<AppState>, request: Request) -> Result<Res
     let body = read_request(&state, request, "messages").await?;
     let request: MessagesRequest = openai::parse_json(&body).map_err(ApiError::BadBody)?;
     let (plan, asked) = plan(&state, request.model.as_deref())?;
-    let run = state.routing.run(plan, OutputKind::Text, |candidate| answer(&state, &request, &asked, candidate));
-    let (mut response, served) = run.await?;
-    served.stamp(&mut response);
-    Ok(response)
+    let run = state.routing.respond(plan, OutputKind::Text, |candidate| answer(&state, &request, &asked, candidate));
+    Ok(run.await?)
 }
 
 /// One routing attempt: the whole answer from one target.

@@ -31,10 +31,8 @@ pub async fn chat_completions(State(state): State<AppState>, request: Request) -
     let request: ChatCompletionRequest = openai::parse_chat_request(&body).map_err(ApiError::BadBody)?;
     let plan = plan_chat(&state, request.model.as_deref())?;
     let run =
-        state.routing.run(plan, OutputKind::Text, |candidate| answer(&state, &request, ChatTarget::new(candidate)));
-    let (mut response, served) = run.await?;
-    served.stamp(&mut response);
-    Ok(response)
+        state.routing.respond(plan, OutputKind::Text, |candidate| answer(&state, &request, ChatTarget::new(candidate)));
+    run.await
 }
 
 /// One routing attempt: the whole answer from one target.

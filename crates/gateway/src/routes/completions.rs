@@ -29,10 +29,8 @@ pub async fn completions(State(state): State<AppState>, request: Request) -> Res
     let plan = plan_chat(&state, request.model.as_deref())?;
     let run = state
         .routing
-        .run(plan, OutputKind::Text, |candidate| complete(&state, &request, &prompts, ChatTarget::new(candidate)));
-    let (mut response, served) = run.await?;
-    served.stamp(&mut response);
-    Ok(response)
+        .respond(plan, OutputKind::Text, |candidate| complete(&state, &request, &prompts, ChatTarget::new(candidate)));
+    run.await
 }
 
 /// One routing attempt: the whole answer from one target.

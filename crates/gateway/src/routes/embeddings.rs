@@ -29,9 +29,7 @@ pub async fn embeddings(State(state): State<AppState>, request: Request) -> Resu
     let request: EmbeddingRequest = openai::parse_json(&body).map_err(ApiError::BadBody)?;
     let model = requested_model(request.model.as_deref(), &state.config.default_embedding_model, EMBEDDING_ALIASES);
     let plan = state.routing.plan(model)?;
-    let (mut response, served) = state.routing.run(plan, OutputKind::Embedding, |c| embed(&request, c)).await?;
-    served.stamp(&mut response);
-    Ok(response)
+    state.routing.respond(plan, OutputKind::Embedding, |c| embed(&request, c)).await
 }
 
 /// One routing attempt: every vector from one target.

@@ -27,9 +27,7 @@ pub async fn generate_images(State(state): State<AppState>, request: Request) ->
     let request: ImageGenerationRequest = openai::parse_json(&body).map_err(ApiError::BadBody)?;
     let model = requested_model(request.model.as_deref(), &state.config.default_image_model, IMAGE_ALIASES);
     let plan = state.routing.plan(model)?;
-    let (mut response, served) = state.routing.run(plan, OutputKind::Image, |c| generate(&request, c)).await?;
-    served.stamp(&mut response);
-    Ok(response)
+    state.routing.respond(plan, OutputKind::Image, |c| generate(&request, c)).await
 }
 
 /// One routing attempt: every image from one target.

@@ -34,11 +34,9 @@ pub async fn create_response(State(state): State<AppState>, request: Request) ->
     let plan = plan_chat(&state, request.model.as_deref())?;
     let asked = Asked { owner, history, request };
     let run =
-        state.routing.run(plan, OutputKind::Text, |candidate| respond(&state, &asked, ChatTarget::new(candidate)));
+        state.routing.respond(plan, OutputKind::Text, |candidate| respond(&state, &asked, ChatTarget::new(candidate)));
     // Boxed: the attempt holds a whole answer in progress.
-    let (mut response, served) = Box::pin(run).await?;
-    served.stamp(&mut response);
-    Ok(response)
+    Box::pin(run).await
 }
 
 /// A request with what it builds on.

@@ -169,6 +169,17 @@ impl Routing {
         Err(last_error.unwrap_or_else(|| ApiError::ModelNotFound { model: String::new() }))
     }
 
+    /// [`Self::run`] for a response: the headers name the target that served it.
+    pub async fn respond<F, Fut>(&self, plan: Plan, kind: OutputKind, attempt: F) -> Result<Response, ApiError>
+    where
+        F: FnMut(Candidate) -> Fut,
+        Fut: Future<Output = Result<Response, ApiError>>,
+    {
+        let (mut response, served) = self.run(plan, kind, attempt).await?;
+        served.stamp(&mut response);
+        Ok(response)
+    }
+
     async fn candidate(&self, step: &Step, kind: OutputKind) -> Result<Candidate, ApiError> {
         match step {
             Step::Bedrock(id) => {
