@@ -40,7 +40,7 @@ pub async fn chat_completions(State(state): State<AppState>, request: Request) -
     let translator = StreamTranslator::new(meta.id.clone(), meta.model.clone(), meta.created, stream_options);
     if target.can_stream(parts.tool_config.is_some()) {
         let upstream = state.bedrock.converse_stream(parts).await?;
-        Ok(stream_response(upstream, translator, state.config.stream_keepalive(), state.config.debug))
+        Ok(stream_response(upstream, translator, state.config.stream_timing(), state.config.debug))
     } else {
         replay_as_stream(&state, parts, meta, translator).await
     }

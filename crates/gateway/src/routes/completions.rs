@@ -43,7 +43,7 @@ pub async fn completions(State(state): State<AppState>, request: Request) -> Res
     let Some(parts) = calls.into_iter().next() else { return Err(ApiError::Internal("no prompt".into())) };
     if target.can_stream(false) {
         let upstream = state.bedrock.converse_stream(parts).await?;
-        return Ok(stream_response(upstream, translator, state.config.stream_keepalive(), state.config.debug));
+        return Ok(stream_response(upstream, translator, state.config.stream_timing(), state.config.debug));
     }
     let model_id = target.model_id.clone();
     let replay: Replay<CompletionStreamTranslator> = Box::new(move |translator, result, out| {
