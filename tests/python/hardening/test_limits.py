@@ -83,7 +83,7 @@ def test_slowloris_headers_are_cut_by_the_header_read_timeout(timed_gateway):
             except (BrokenPipeError, ConnectionResetError):
                 closed_after = time.monotonic() - started
                 break
-            if (waited := closed_within(sock, 0.2)) is not None:
+            if closed_within(sock, 0.2) is not None:
                 closed_after = time.monotonic() - started
                 break
         assert closed_after is not None, "the slow client still holds its connection after 4 s"
@@ -117,7 +117,7 @@ def test_a_slow_answer_outlives_the_idle_timeout(timed_gateway, marker):
         assert_serving(sdk)
 
 
-def test_oversized_headers_are_refused_without_holding_memory(timed_gateway):
+def test_oversized_headers_are_refused_and_the_server_keeps_serving(timed_gateway):
     sock = connect(timed_gateway.url)
     with sock:
         try:
