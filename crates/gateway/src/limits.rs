@@ -89,7 +89,8 @@ pub async fn limit_concurrency(State(limit): State<ConcurrencyLimit>, request: R
 }
 
 fn overloaded(limit: &ConcurrencyLimit, path: &str) -> Response {
-    tracing::warn!("MAX_CONCURRENT_REQUESTS reached; answering 503");
+    // Debug only: under overload a line per refusal would add to the load (the access log has them).
+    tracing::debug!("MAX_CONCURRENT_REQUESTS reached; answering 503");
     match limit.anthropic_face(path) {
         true => AnthropicError(ApiError::Overloaded).into_response(),
         false => ApiError::Overloaded.into_response(),
