@@ -26,13 +26,14 @@ def faults(emulator):  # noqa: F811
 
 @pytest.fixture(scope="module")
 def hardened(emulator):  # noqa: F811
-    """A gateway with a 2 s mid-stream stall timeout and 1 s keep-alives."""
+    """A gateway with a 2 s mid-stream stall timeout, 1 s keep-alives and /metrics."""
     env = base_env(
         emulator.url,
         API_KEY=KEY,
         DEFAULT_MODEL=DEFAULT_MODEL,
         STREAM_STALL_TIMEOUT_SECONDS=STALL_SECONDS,
         STREAM_KEEPALIVE_SECONDS=KEEPALIVE_SECONDS,
+        METRICS_ON_MAIN_LISTENER="true",
     )
     gw = Gateway(gateway_argv(), env)
     try:

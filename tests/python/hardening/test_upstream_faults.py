@@ -10,7 +10,8 @@ import httpx
 import openai
 import pytest
 
-from gateway.support import HAIKU35, KEY, assert_error_envelope, assert_serving, sse_events, user
+from gateway.support import HAIKU35, KEY, assert_error_envelope, assert_serving, sse_events, user, wait_until
+from observability.scrape import scrape
 
 from .conftest import STALL_SECONDS
 from .hardening_support import rss_kib
@@ -54,6 +55,13 @@ def test_a_stalled_stream_ends_with_a_timeout_event_after_the_stall_timeout(clie
     assert f"sent nothing for {STALL_SECONDS} s" in error.body["message"]
     assert STALL_SECONDS - 0.5 <= elapsed < STALL_SECONDS + 5, elapsed
     emulator.wait_streams_closed()
+
+
+def test_a_stall_is_counted_as_an_upstream_timeout(hardened, client, marker):
+    before = scrape(hardened.url).value("gateway_upstream_errors_total", kind="upstream_timeout")
+    stream_until_error(client, f"{marker}\n#words 9\n#stall-after 1")
+    after = scrape(hardened.url).value("gateway_upstream_errors_total", kind="upstream_timeout")
+    assert after - before == 1
 
 
 def test_a_stall_before_the_first_event_is_a_slow_first_byte_not_a_stall(hardened, marker):
@@ -124,6 +132,8 @@ def test_faults_leak_no_streams_and_no_memory(hardened, client, emulator, marker
     run_fault_cases(client, marker, rounds=15)
     stats = emulator.wait_streams_closed()
     assert stats["open_streams"] == 0
+    wait_until(lambda: scrape(hardened.url).value("gateway_open_streams") == 0, timeout=5,
+               message="the gateway's open_streams gauge back to 0")
     grown = rss_kib(hardened.proc.pid) - baseline
     # Allocator slack, not per-fault state: 75 failed streams leave well under 8 MiB.
     assert grown < 8 * 1024, f"RSS grew by {grown} KiB after the fault cases"
