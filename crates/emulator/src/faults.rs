@@ -60,14 +60,10 @@ impl FaultRule {
         Ok(Self { model_id: model_id.to_owned(), kind, remaining: count })
     }
 
-    /// A rule that fails every call to `model_id` with `kind`.
-    pub fn always(model_id: &str, kind: ErrorKind) -> Self {
-        let name = kind.type_name().to_owned();
-        Self {
-            model_id: model_id.to_owned(),
-            kind: FaultKind { name, error: ApiError::scripted(kind) },
-            remaining: None,
-        }
+    /// A rule that fails every call to `model_id` with `kind`, shown as `name` (its directive).
+    pub fn always(model_id: &str, kind: ErrorKind, name: &str) -> Self {
+        let kind = FaultKind { name: name.to_owned(), error: ApiError::scripted(kind) };
+        Self { model_id: model_id.to_owned(), kind, remaining: None }
     }
 
     fn to_json(&self) -> Value {

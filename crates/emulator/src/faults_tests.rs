@@ -37,7 +37,7 @@ fn a_counted_fault_fails_that_many_calls_then_serves() {
 
 #[test]
 fn an_uncounted_fault_always_fails_until_cleared_and_later_rules_replace() {
-    let faults = Faults::new(vec![FaultRule::always(NOVA, ErrorKind::AccessDenied)]);
+    let faults = Faults::new(vec![FaultRule::always(NOVA, ErrorKind::AccessDenied, "access-denied")]);
     for _ in 0..3 {
         assert_eq!(faults.take(NOVA).map(|e| e.kind), Some(ErrorKind::AccessDenied));
     }

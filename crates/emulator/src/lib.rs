@@ -58,8 +58,10 @@ pub struct EmulatorConfig {
 impl EmulatorConfig {
     /// Every fault rule: denied and throttled models are sugar for uncounted faults.
     pub fn fault_rules(&self) -> Vec<faults::FaultRule> {
-        let denied = self.deny_models.iter().map(|m| faults::FaultRule::always(m, ErrorKind::AccessDenied));
-        let throttled = self.throttle_models.iter().map(|m| faults::FaultRule::always(m, ErrorKind::Throttling));
+        let denied =
+            self.deny_models.iter().map(|m| faults::FaultRule::always(m, ErrorKind::AccessDenied, "access-denied"));
+        let throttled =
+            self.throttle_models.iter().map(|m| faults::FaultRule::always(m, ErrorKind::Throttling, "throttling"));
         denied.chain(throttled).chain(self.fail_models.iter().cloned()).collect()
     }
 }

@@ -64,7 +64,7 @@ def test_flags_fail_the_named_models():
         assert kinds == {
             TITAN_V2: ("throttling", None),
             NOVA_MICRO: ("input-too-long", None),
-            NOVA_PRO: ("AccessDeniedException", None),
+            NOVA_PRO: ("access-denied", None),
         }
 
 
