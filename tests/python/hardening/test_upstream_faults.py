@@ -138,3 +138,13 @@ def test_faults_leak_no_streams_and_no_memory(hardened, client, emulator, marker
     # Allocator slack, not per-fault state: 75 failed streams leave well under 8 MiB.
     assert grown < 8 * 1024, f"RSS grew by {grown} KiB after the fault cases"
     assert_serving(client)
+
+
+def test_a_first_byte_slower_than_the_bedrock_timeout_is_a_504(start_gateway, emulator, marker):
+    gw = start_gateway(BEDROCK_TIMEOUT_SECONDS=1)
+    started = time.monotonic()
+    with gw.client() as sdk, pytest.raises(openai.APIStatusError) as caught:
+        sdk.chat.completions.create(model=MODEL, messages=user(f"{marker}\n#delay 4000"))
+    assert time.monotonic() - started < 3.5
+    assert caught.value.status_code == 504
+    assert assert_error_envelope(caught.value.response.json())["code"] == "upstream_timeout"
