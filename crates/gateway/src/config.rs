@@ -197,8 +197,8 @@ pub struct Config {
     pub idle_connection_timeout_seconds: u64,
 
     /// Seconds Bedrock may stay silent in the middle of a stream (after its first event)
-    /// before the client's stream is ended with an error; the first event may take up to
-    /// BEDROCK_TIMEOUT_SECONDS.
+    /// before the client's stream is ended with an error; the wait for the first event is
+    /// not limited by it.
     #[arg(long, env = "STREAM_STALL_TIMEOUT_SECONDS", default_value_t = 30)]
     pub stream_stall_timeout_seconds: u64,
 }

@@ -53,7 +53,7 @@ impl SseTranslator for StreamTranslator {
 }
 
 /// How long a stream may be silent: a keep-alive after `keepalive`; an error event after
-/// `stall` once the first event has arrived (before it, BEDROCK_TIMEOUT_SECONDS applies).
+/// `stall` once the first event has arrived (the first may take long: a model thinking).
 #[derive(Debug, Clone, Copy)]
 pub struct StreamTiming {
     pub keepalive: Duration,
