@@ -13,9 +13,10 @@ use serde_json::{json, Value};
 
 use crate::catalog::Family;
 use crate::errors::ApiError;
-use crate::eventstream::{event_frame, exception_frame};
+use crate::eventstream::{corrupt, event_frame, exception_frame, malformed};
 use crate::inspect::{aws_response, StreamGuard};
 use crate::plan::{self, Block, Plan};
+use crate::script::StreamFaults;
 use crate::wire::{ConverseOutput, ConverseRequest, ConverseResponse, Metrics, OutputMessage};
 use crate::{profiles, script, validate, AppState};
 
@@ -135,6 +136,8 @@ enum Step {
     Frame(Bytes),
     Error(ApiError),
     Drop,
+    /// Nothing more, until the client goes away.
+    Stall,
 }
 
 fn steps(plan: &Plan) -> VecDeque<Step> {
@@ -154,6 +157,25 @@ fn steps(plan: &Plan) -> VecDeque<Step> {
     steps.push_back(Step::Frame(event_frame("messageStop", json!({"stopReason": plan.stop_reason}))));
     let metadata = json!({"usage": plan.usage, "metrics": {"latencyMs": latency(plan)}});
     steps.push_back(Step::Frame(event_frame("metadata", metadata)));
+    with_faults(steps, plan.faults)
+}
+
+/// Applies `#corrupt-frame`, `#malformed-frame`, `#reset-after` and `#stall-after` (frames
+/// counted from 1).
+fn with_faults(mut steps: VecDeque<Step>, faults: StreamFaults) -> VecDeque<Step> {
+    let mut replace = |n: Option<usize>, with: &dyn Fn(&Bytes) -> Bytes| {
+        if let Some(Step::Frame(frame)) = n.and_then(|n| steps.get_mut(n - 1)) {
+            *frame = with(frame);
+        }
+    };
+    replace(faults.corrupt_frame, &|frame| corrupt(frame));
+    replace(faults.malformed_frame, &|_| malformed());
+    for (after, step) in [(faults.reset_after, Step::Drop), (faults.stall_after, Step::Stall)] {
+        if let Some(n) = after {
+            steps.truncate(n);
+            steps.push_back(step);
+        }
+    }
     steps
 }
 
@@ -180,6 +202,10 @@ async fn next_chunk(mut feed: Feed) -> Option<(Result<Bytes, std::io::Error>, Fe
             sleep_ms(DROP_FLUSH_MS).await;
             let error = std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "#drop");
             Some((Err(error), feed))
+        }
+        Some(Step::Stall) => {
+            std::future::pending::<()>().await;
+            None
         }
         None => {
             feed.guard.completed = true;
@@ -217,6 +243,41 @@ mod tests {
         assert_eq!(parts.concat(), text);
         assert_eq!(parts.len(), 3);
         assert_eq!(split_words("", 3), vec![String::new()]);
+    }
+
+    fn kinds(steps: &VecDeque<Step>) -> Vec<&'static str> {
+        let kind = |step: &Step| match step {
+            Step::Frame(_) => "frame",
+            Step::Error(_) => "error",
+            Step::Drop => "drop",
+            Step::Stall => "stall",
+        };
+        steps.iter().map(kind).collect()
+    }
+
+    fn frames(n: usize) -> VecDeque<Step> {
+        (0..n).map(|_| Step::Frame(event_frame("messageStart", json!({"role": "assistant"})))).collect()
+    }
+
+    #[test]
+    fn stall_and_reset_cut_the_stream_after_n_frames() {
+        let stalled = with_faults(frames(5), StreamFaults { stall_after: Some(2), ..StreamFaults::default() });
+        assert_eq!(kinds(&stalled), ["frame", "frame", "stall"]);
+        let reset = with_faults(frames(5), StreamFaults { reset_after: Some(1), ..StreamFaults::default() });
+        assert_eq!(kinds(&reset), ["frame", "drop"]);
+    }
+
+    #[test]
+    fn corrupt_and_malformed_replace_the_nth_frame() {
+        let faults = StreamFaults { corrupt_frame: Some(2), malformed_frame: Some(3), ..StreamFaults::default() };
+        let steps = with_faults(frames(4), faults);
+        let bytes: Vec<Bytes> =
+            steps.iter().filter_map(|s| if let Step::Frame(f) = s { Some(f.clone()) } else { None }).collect();
+        let decodes = |b: &Bytes| aws_smithy_eventstream::frame::read_message_from(b.clone()).is_ok();
+        assert_eq!(bytes.iter().map(decodes).collect::<Vec<_>>(), [true, false, false, true]);
+        assert_eq!(bytes[2], malformed());
+        let beyond = with_faults(frames(2), StreamFaults { corrupt_frame: Some(9), ..StreamFaults::default() });
+        assert_eq!(kinds(&beyond), ["frame", "frame"]);
     }
 
     #[test]

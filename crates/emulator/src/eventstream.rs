@@ -59,6 +59,25 @@ pub fn exception_frame(error: &ApiError) -> Bytes {
     encode(headers, &Value::Object(payload))
 }
 
+/// `frame` with its message CRC (the last four bytes) wrong.
+pub fn corrupt(frame: &[u8]) -> Bytes {
+    let mut bytes = frame.to_vec();
+    if let Some(last) = bytes.last_mut() {
+        *last ^= 0xff;
+    }
+    Bytes::from(bytes)
+}
+
+/// Sixteen bytes with valid CRCs whose prelude declares more header bytes than the frame has.
+pub fn malformed() -> Bytes {
+    let mut bytes = Vec::with_capacity(16);
+    bytes.extend_from_slice(&16u32.to_be_bytes());
+    bytes.extend_from_slice(&255u32.to_be_bytes());
+    bytes.extend_from_slice(&crc32fast::hash(&bytes).to_be_bytes());
+    bytes.extend_from_slice(&crc32fast::hash(&bytes).to_be_bytes());
+    Bytes::from(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +107,13 @@ mod tests {
         let body: Value = serde_json::from_slice(message.payload()).unwrap();
         assert_eq!(body["role"], "assistant");
         assert!(body["p"].as_str().is_some_and(|p| p.starts_with('a')));
+    }
+
+    #[test]
+    fn corrupt_and_malformed_frames_do_not_decode() {
+        let frame = event_frame("messageStart", serde_json::json!({"role": "assistant"}));
+        assert!(read_message_from(corrupt(&frame)).is_err());
+        assert!(read_message_from(malformed()).is_err());
     }
 
     #[test]

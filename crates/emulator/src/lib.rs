@@ -9,6 +9,7 @@ pub mod count_tokens;
 pub mod embed;
 pub mod errors;
 pub mod eventstream;
+pub mod faults;
 pub mod inspect;
 pub mod invoke;
 pub mod plan;
@@ -50,15 +51,18 @@ pub struct EmulatorConfig {
     pub deny_models: Vec<String>,
     /// Model ids whose runtime calls answer 429 ThrottlingException.
     pub throttle_models: Vec<String>,
+    /// Per-model faults (`--fail-model MODEL=KIND[:COUNT]`), after the two lists above.
+    pub fail_models: Vec<faults::FaultRule>,
 }
 
 impl EmulatorConfig {
-    /// The error a runtime call to `model_id` gets before being served, if any.
-    pub fn refusal(&self, model_id: &str) -> Option<ApiError> {
-        if self.deny_models.iter().any(|m| m == model_id) {
-            return Some(ApiError::scripted(ErrorKind::AccessDenied));
-        }
-        self.throttle_models.iter().any(|m| m == model_id).then(|| ApiError::scripted(ErrorKind::Throttling))
+    /// Every fault rule: denied and throttled models are sugar for uncounted faults.
+    pub fn fault_rules(&self) -> Vec<faults::FaultRule> {
+        let denied =
+            self.deny_models.iter().map(|m| faults::FaultRule::always(m, ErrorKind::AccessDenied, "access-denied"));
+        let throttled =
+            self.throttle_models.iter().map(|m| faults::FaultRule::always(m, ErrorKind::Throttling, "throttling"));
+        denied.chain(throttled).chain(self.fail_models.iter().cloned()).collect()
     }
 }
 
@@ -67,6 +71,7 @@ impl EmulatorConfig {
 pub struct AppState {
     pub config: EmulatorConfig,
     pub inspector: Arc<Inspector>,
+    pub faults: Arc<faults::Faults>,
 }
 
 /// Records the request, then authenticates it.
@@ -79,7 +84,7 @@ async fn gate(State(app): State<AppState>, request: Request, next: Next) -> Resp
         return ApiError::validation("The request body is too large or could not be read.").into_response();
     };
     let (operation, model_id) = Operation::classify(parts.method.as_str(), parts.uri.path());
-    let refusal = model_id.as_deref().and_then(|id| app.config.refusal(id));
+    let faulted = model_id.clone();
     let headers = parts.headers.iter();
     let headers = headers.map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()));
     app.inspector.record(Record {
@@ -92,7 +97,8 @@ async fn gate(State(app): State<AppState>, request: Request, next: Next) -> Resp
     if let Err(error) = sigv4::authenticate(&parts, &bytes, app.config.verify_sigv4) {
         return error.into_response();
     }
-    if let Some(error) = refusal {
+    // Counted after authentication: a rejected call does not use up a burst.
+    if let Some(error) = faulted.and_then(|id| app.faults.take(&id)) {
         return error.into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
@@ -104,7 +110,8 @@ async fn unknown_operation() -> Response {
 
 /// The emulator's router (runtime, control plane and `/_emulator/`).
 pub fn router(config: EmulatorConfig) -> Router {
-    let state = AppState { config, inspector: Arc::new(Inspector::default()) };
+    let faults = Arc::new(faults::Faults::new(config.fault_rules()));
+    let state = AppState { config, inspector: Arc::new(Inspector::default()), faults };
     Router::new()
         .route("/model/{model_id}/converse", post(converse::converse))
         .route("/model/{model_id}/converse-stream", post(converse::converse_stream))
@@ -117,6 +124,7 @@ pub fn router(config: EmulatorConfig) -> Router {
         .route("/_emulator/requests", get(inspect::requests))
         .route("/_emulator/stats", get(inspect::stats))
         .route("/_emulator/reset", post(inspect::reset))
+        .route("/_emulator/faults", get(faults::list).post(faults::add).delete(faults::clear))
         .fallback(unknown_operation)
         .layer(middleware::from_fn_with_state(state.clone(), gate))
         .layer(DefaultBodyLimit::max(MAX_BODY))

@@ -1,8 +1,10 @@
-//! `bedrock-emulator [--host 127.0.0.1] [--port 0] [--verify-sigv4] [--deny-model ID] [--throttle-model ID]`
+//! `bedrock-emulator [--host 127.0.0.1] [--port 0] [--verify-sigv4] [--deny-model ID] [--throttle-model ID]
+//! [--fail-model ID=KIND[:COUNT]]`
 
 use std::io::Write;
 
 use clap::Parser;
+use emulator::faults::FaultRule;
 use emulator::EmulatorConfig;
 use tokio::net::TcpListener;
 
@@ -27,6 +29,10 @@ struct Args {
     /// Answer runtime calls to these model ids with 429 ThrottlingException (comma-separated).
     #[arg(long = "throttle-model", env = "BEDROCK_EMULATOR_THROTTLE_MODELS", value_delimiter = ',')]
     throttle_models: Vec<String>,
+    /// Answer runtime calls to a model id with an error: `ID=KIND[:COUNT]` (KIND as for
+    /// `#error`, or `input-too-long`; COUNT: only the next COUNT calls). Comma-separated, repeatable.
+    #[arg(long = "fail-model", env = "BEDROCK_EMULATOR_FAIL_MODELS", value_delimiter = ',', value_parser = FaultRule::parse)]
+    fail_models: Vec<FaultRule>,
 }
 
 async fn shutdown_signal() {
@@ -65,6 +71,7 @@ async fn main() -> std::io::Result<()> {
         verify_sigv4: args.verify_sigv4,
         deny_models: args.deny_models,
         throttle_models: args.throttle_models,
+        fail_models: args.fail_models,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(emulator::serve(listener, config, async {

@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::errors::{ApiError, ErrorKind};
-use crate::script::{Script, Think};
+use crate::script::{Script, StreamFaults, Think};
 use crate::validate::thinking_enabled;
 use crate::wire::{ContentBlock, ConverseRequest, ToolConfig, Usage};
 
@@ -28,6 +28,7 @@ pub struct Plan {
     pub chunk_delay_ms: u64,
     pub stream_error: Option<ErrorKind>,
     pub drop: bool,
+    pub faults: StreamFaults,
 }
 
 const VOCABULARY: &[&str] = &[
@@ -229,6 +230,7 @@ pub fn build(req: &ConverseRequest, script: Script) -> Result<Plan, ApiError> {
         chunk_delay_ms: script.chunk_delay_ms,
         stream_error: script.stream_error,
         drop: script.drop,
+        faults: script.faults,
     })
 }
 

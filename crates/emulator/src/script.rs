@@ -11,6 +11,19 @@ pub enum Think {
     Redacted,
 }
 
+/// Faults of a ConverseStream body, each after a number of frames (`messageStart` is frame 1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StreamFaults {
+    /// `#stall-after N`: send N frames, then nothing until the client goes away.
+    pub stall_after: Option<usize>,
+    /// `#reset-after N`: send N frames, then cut the connection.
+    pub reset_after: Option<usize>,
+    /// `#corrupt-frame N`: frame N goes out with a wrong message CRC.
+    pub corrupt_frame: Option<usize>,
+    /// `#malformed-frame N`: frame N is replaced by bytes that are not a frame.
+    pub malformed_frame: Option<usize>,
+}
+
 /// The parsed directives plus the remaining (non-directive) text.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Script {
@@ -26,6 +39,8 @@ pub struct Script {
     pub json: Option<String>,
     pub cache_read: u64,
     pub cache_write: u64,
+    /// Stream faults (see [`StreamFaults`]).
+    pub faults: StreamFaults,
     /// Lines that are not directives, joined with newlines.
     pub text: String,
 }
@@ -36,6 +51,14 @@ fn bad(directive: &str, detail: &str) -> ApiError {
 
 fn number<T: std::str::FromStr>(directive: &str, arg: &str) -> Result<T, ApiError> {
     arg.trim().parse().map_err(|_| bad(directive, "expected a number"))
+}
+
+/// A frame number of a stream fault: 1 or more (frame 1 is `messageStart`).
+fn frame_count(directive: &str, arg: &str) -> Result<usize, ApiError> {
+    match number(directive, arg)? {
+        0 => Err(bad(directive, "frames are counted from 1")),
+        n => Ok(n),
+    }
 }
 
 fn kind(directive: &str, arg: &str) -> Result<ErrorKind, ApiError> {
@@ -88,6 +111,10 @@ fn directive(script: &mut Script, line: &str) -> Result<bool, ApiError> {
         "stop" => script.stop = Some(arg.trim().to_string()),
         "json" => script.json = Some(arg.trim().to_string()),
         "usage" => usage(script, line, arg)?,
+        "stall-after" => script.faults.stall_after = Some(frame_count(line, arg)?),
+        "reset-after" => script.faults.reset_after = Some(frame_count(line, arg)?),
+        "corrupt-frame" => script.faults.corrupt_frame = Some(frame_count(line, arg)?),
+        "malformed-frame" => script.faults.malformed_frame = Some(frame_count(line, arg)?),
         _ => return Ok(false),
     }
     Ok(true)
@@ -143,5 +170,20 @@ mod tests {
         assert!(parse("#tool x {bad").is_err());
         assert!(parse("#error nonsense").is_err());
         assert!(parse("#usage cacheRead=x").is_err());
+        assert!(parse("#stall-after 0").is_err());
+        assert!(parse("#corrupt-frame x").is_err());
+    }
+
+    #[test]
+    fn stream_faults_count_frames() {
+        let script = parse("hi\n#stall-after 2\n#reset-after 3\n#corrupt-frame 4\n#malformed-frame 5").unwrap();
+        let expected = StreamFaults {
+            stall_after: Some(2),
+            reset_after: Some(3),
+            corrupt_frame: Some(4),
+            malformed_frame: Some(5),
+        };
+        assert_eq!(script.faults, expected);
+        assert_eq!(script.text, "hi");
     }
 }

@@ -190,6 +190,26 @@ pub struct Config {
     /// The loaded configuration file (routes, file settings already merged in).
     #[arg(skip)]
     pub file: Option<std::sync::Arc<crate::config_file::FileConfig>>,
+
+    /// Requests served at once (open streams count until they end); beyond it a 503 with
+    /// `Retry-After`. 0: no limit.
+    #[arg(long, env = "MAX_CONCURRENT_REQUESTS", default_value_t = 0)]
+    pub max_concurrent_requests: usize,
+
+    /// Seconds a client may take to send a request's headers once it has started (slowloris).
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub header_read_timeout_seconds: u64,
+
+    /// Seconds a keep-alive connection may stay open with no request; keep it above the load
+    /// balancer's idle timeout (ALB: 60 s) so the balancer closes first.
+    #[arg(long, env = "IDLE_CONNECTION_TIMEOUT_SECONDS", default_value_t = 75)]
+    pub idle_connection_timeout_seconds: u64,
+
+    /// Seconds Bedrock may stay silent in the middle of a stream (after its first event)
+    /// before the client's stream is ended with an error; the wait for the first event is
+    /// not limited by it.
+    #[arg(long, env = "STREAM_STALL_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub stream_stall_timeout_seconds: u64,
 }
 
 /// A configuration that cannot be served, with a message naming the setting.
@@ -284,7 +304,37 @@ impl Config {
         if self.max_request_body_bytes < 1024 {
             return Err(ConfigError("MAX_REQUEST_BODY_BYTES must be at least 1024".into()));
         }
+        self.check_timeouts()?;
         Ok(self)
+    }
+
+    /// The connection and stream timeouts must be positive and at most a day.
+    fn check_timeouts(&self) -> Result<(), ConfigError> {
+        let settings = [
+            ("HEADER_READ_TIMEOUT_SECONDS", self.header_read_timeout_seconds),
+            ("IDLE_CONNECTION_TIMEOUT_SECONDS", self.idle_connection_timeout_seconds),
+            ("STREAM_STALL_TIMEOUT_SECONDS", self.stream_stall_timeout_seconds),
+        ];
+        match settings.iter().find(|(_, seconds)| !(1..=86_400).contains(seconds)) {
+            Some((name, _)) => Err(ConfigError(format!("{name} must be between 1 and 86400"))),
+            None => Ok(()),
+        }
+    }
+
+    /// The keep-alive and stall timeouts of a streamed answer.
+    pub fn stream_timing(&self) -> crate::sse::StreamTiming {
+        crate::sse::StreamTiming {
+            keepalive: self.stream_keepalive(),
+            stall: Duration::from_secs(self.stream_stall_timeout_seconds),
+        }
+    }
+
+    /// How long a connection may take to send headers, and stay idle between requests.
+    pub fn connection_timeouts(&self) -> crate::conn::ConnectionTimeouts {
+        crate::conn::ConnectionTimeouts {
+            header_read: Duration::from_secs(self.header_read_timeout_seconds),
+            idle: Duration::from_secs(self.idle_connection_timeout_seconds),
+        }
     }
 
     pub fn models_refresh_interval(&self) -> Duration {
@@ -454,6 +504,23 @@ mod tests {
         assert!(parse(&["--shutdown-grace-seconds", "0"]).unwrap_err().contains("SHUTDOWN_GRACE_SECONDS"));
         assert!(parse(&["--shutdown-grace-seconds", "3601"]).is_err());
         assert_eq!(parse(&["--shutdown-grace-seconds", "5"]).unwrap().shutdown_grace_seconds, 5);
+    }
+
+    #[test]
+    fn hardening_settings_default_and_are_bounded() {
+        let config = parse(&[]).unwrap();
+        assert_eq!(config.max_concurrent_requests, 0);
+        assert_eq!(config.connection_timeouts().header_read, Duration::from_secs(30));
+        assert_eq!(config.connection_timeouts().idle, Duration::from_secs(75));
+        assert_eq!(config.stream_timing().stall, Duration::from_secs(30));
+        for name in
+            ["--header-read-timeout-seconds", "--idle-connection-timeout-seconds", "--stream-stall-timeout-seconds"]
+        {
+            let setting = name.trim_start_matches("--").replace('-', "_").to_ascii_uppercase();
+            assert!(parse(&[name, "0"]).unwrap_err().contains(&setting), "{name}");
+            assert!(parse(&[name, "86401"]).unwrap_err().contains(&setting), "{name}");
+        }
+        assert_eq!(parse(&["--max-concurrent-requests", "8"]).unwrap().max_concurrent_requests, 8);
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub enum ApiError {
     /// A bug or an unexpected state of ours; details are logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
+    /// MAX_CONCURRENT_REQUESTS requests are already in flight.
+    #[error("too many concurrent requests")]
+    Overloaded,
 }
 
 /// A Bedrock failure, already classified.
@@ -70,6 +73,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Upstream(e) => StatusCode::from_u16(e.class.status).unwrap_or(StatusCode::BAD_GATEWAY),
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -88,7 +92,7 @@ impl ApiError {
     fn openai_type(&self) -> &'static str {
         match self {
             Self::Upstream(e) => e.class.openai_type,
-            Self::Internal(_) => "api_error",
+            Self::Internal(_) | Self::Overloaded => "api_error",
             Self::BadBody(_)
             | Self::Translate(_)
             | Self::Unauthorized
@@ -109,6 +113,7 @@ impl ApiError {
             Self::MethodNotAllowed => Some("method_not_allowed"),
             Self::PayloadTooLarge { .. } => Some("request_too_large"),
             Self::Upstream(e) => Some(e.class.code),
+            Self::Overloaded => Some("server_overloaded"),
         }
     }
 
@@ -138,6 +143,7 @@ impl ApiError {
             Self::PayloadTooLarge { limit } => format!("The request body is larger than the limit of {limit} bytes."),
             Self::Upstream(e) => e.message.clone(),
             Self::Internal(_) => "The server had an error while processing your request.".to_owned(),
+            Self::Overloaded => "The server is handling as many requests as it can; retry shortly.".to_owned(),
         }
     }
 }
@@ -155,6 +161,9 @@ impl IntoResponse for ApiError {
                 if e.class.retryable
                     && (status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE) =>
             {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+            }
+            Self::Overloaded => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
             }
             _ => {}
@@ -198,6 +207,7 @@ mod tests {
             (upstream("ThrottlingException"), 429, "rate_limit_error"),
             (upstream("AccessDeniedException"), 403, "permission_error"),
             (ApiError::Internal("secret detail".into()), 500, "api_error"),
+            (ApiError::Overloaded, 503, "api_error"),
         ];
         for (error, status, kind) in cases {
             assert_eq!(error.status().as_u16(), status, "{error:?}");
@@ -219,6 +229,8 @@ mod tests {
         assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
         let response = upstream("ValidationException").into_response();
         assert!(response.headers().get(header::RETRY_AFTER).is_none());
+        let response = ApiError::Overloaded.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], RETRY_AFTER_SECONDS);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod anthropic_error;
 pub mod auth;
 pub mod config;
 pub mod config_file;
+pub mod conn;
 pub mod doctor;
 pub mod emf;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod fetch;
 pub mod healthcheck;
 pub mod keys;
 pub mod lambda;
+pub mod limits;
 pub mod metrics;
 pub mod models;
 pub mod otel;
@@ -64,6 +66,7 @@ pub fn router(state: AppState) -> Router {
     let cors = cors_layer(&state.config.allowed_origins);
     app.nest(&prefix, api)
         .fallback(routes::not_found)
+        .layer(middleware::from_fn_with_state(limits::ConcurrencyLimit::new(&state.config), limits::limit_concurrency))
         .layer(middleware::from_fn_with_state(state.clone(), telemetry::access_log))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), RandomRequestId))

@@ -5,7 +5,6 @@ use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt as _;
 use rand::RngCore;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -13,6 +12,7 @@ use tokio::sync::Notify;
 use aws_config::SdkConfig;
 
 use crate::config::Config;
+use crate::conn::{Connection, TimedListener};
 use crate::fetch::ImageFetcher;
 use crate::keys::{describe_counts, load_all, ApiKeys, KeyError, KeySource};
 use crate::models::{Catalog, DiscoveryOptions};
@@ -137,17 +137,12 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let metrics_server = spawn_metrics_listener(state.config.metrics_addr).await?;
     announce(&local, &started);
     announce_metrics(metrics_server.as_ref().map(|(addr, _)| addr));
-    // Without TCP_NODELAY a short SSE stream's last chunks wait ~40 ms for the client's
-    // delayed ACK (Nagle); tokens must leave as soon as they arrive.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "could not set TCP_NODELAY");
-        }
-    });
+    let listener = TimedListener::new(listener, state.config.connection_timeouts());
     let grace = state.config.shutdown_grace();
     let signalled = Arc::new(Notify::new());
-    let server =
-        axum::serve(listener, crate::router(state)).with_graceful_shutdown(notify_on_signal(signalled.clone()));
+    let app = crate::router(state).layer(axum::middleware::from_fn(crate::conn::track_request));
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<Connection>())
+        .with_graceful_shutdown(notify_on_signal(signalled.clone()));
     drain_within(server.into_future(), &signalled, grace).await?;
     refresher.abort();
     reloader.abort();

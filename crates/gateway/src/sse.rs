@@ -2,7 +2,7 @@
 //! out, as they arrive, with keep-alives during long silences.
 
 use std::convert::Infallible;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_sdk_bedrockruntime::types::ConverseStreamOutput;
 use axum::body::Body;
@@ -52,15 +52,48 @@ impl SseTranslator for StreamTranslator {
     }
 }
 
+/// How long a stream may be silent: a keep-alive after `keepalive`; an error event after
+/// `stall` once the first event has arrived (the first may take long: a model thinking).
+#[derive(Debug, Clone, Copy)]
+pub struct StreamTiming {
+    pub keepalive: Duration,
+    pub stall: Duration,
+}
+
 struct Pump<T> {
     upstream: EventStream,
     translator: T,
-    keepalive: Duration,
+    timing: StreamTiming,
     debug: bool,
     done: bool,
+    /// When the last Bedrock event arrived (none yet: the first may take long).
+    last_event: Option<Instant>,
 }
 
+/// What waiting on Bedrock gave: what `EventStream::next` gives, or `None` for a keep-alive tick.
+type Waited = Option<Result<Option<ConverseStreamOutput>, UpstreamError>>;
+
 impl<T: SseTranslator> Pump<T> {
+    /// The next Bedrock event, a keep-alive tick, or a stall once Bedrock has been silent
+    /// for `stall` after its first event.
+    async fn wait_upstream(&mut self) -> Waited {
+        let stall_left = self.last_event.map(|at| self.timing.stall.saturating_sub(at.elapsed()));
+        let wait = stall_left.map_or(self.timing.keepalive, |left| left.min(self.timing.keepalive));
+        // `recv` only awaits the next body frame, so abandoning it on timeout loses nothing.
+        match tokio::time::timeout(wait, self.upstream.next()).await {
+            Ok(next) => {
+                if matches!(next, Ok(Some(_))) {
+                    self.last_event = Some(Instant::now());
+                }
+                Some(next)
+            }
+            Err(_) if self.last_event.is_some_and(|at| at.elapsed() >= self.timing.stall) => {
+                Some(Err(self.upstream.stalled(self.timing.stall)))
+            }
+            Err(_) => None,
+        }
+    }
+
     /// The next bytes to send, or `None` when the stream is over.
     async fn next_bytes(&mut self) -> Option<Bytes> {
         if self.done {
@@ -69,15 +102,14 @@ impl<T: SseTranslator> Pump<T> {
         let mut out = Vec::new();
         // A face may have nothing left to say at the end (its last event already went out).
         while out.is_empty() && !self.done {
-            // `recv` only awaits the next body frame, so abandoning it on timeout loses nothing.
-            match tokio::time::timeout(self.keepalive, self.upstream.next()).await {
-                Err(_) => return Some(Bytes::from_static(self.translator.keep_alive())),
-                Ok(Ok(Some(event))) => self.translator.on_event(&event, &mut out),
-                Ok(Ok(None)) => {
+            match self.wait_upstream().await {
+                None => return Some(Bytes::from_static(self.translator.keep_alive())),
+                Some(Ok(Some(event))) => self.translator.on_event(&event, &mut out),
+                Some(Ok(None)) => {
                     self.translator.on_end(&mut out);
                     self.done = true;
                 }
-                Ok(Err(error)) => {
+                Some(Err(error)) => {
                     tracing::warn!(code = error.class.code, "Bedrock stream failed mid-way");
                     self.translator.on_error(&ApiError::Upstream(error), &mut out);
                     self.done = true;
@@ -104,10 +136,10 @@ impl<T: SseTranslator> Pump<T> {
 pub fn stream_response<T: SseTranslator>(
     upstream: EventStream,
     translator: T,
-    keepalive: Duration,
+    timing: StreamTiming,
     debug: bool,
 ) -> Response {
-    let pump = Pump { upstream, translator, keepalive, debug, done: false };
+    let pump = Pump { upstream, translator, timing, debug, done: false, last_event: None };
     let body = futures::stream::unfold(pump, |mut pump| async move {
         pump.next_bytes().await.map(|bytes| (Ok::<_, Infallible>(bytes), pump))
     });

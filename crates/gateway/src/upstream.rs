@@ -243,6 +243,17 @@ impl EventStream {
         next
     }
 
+    /// The failure of a stream Bedrock left silent for `after` in the middle of an answer,
+    /// recorded like any other stream failure.
+    pub fn stalled(&self, after: Duration) -> UpstreamError {
+        let error = UpstreamError {
+            class: classify_upstream(UpstreamErrorKind::Timeout, None),
+            message: format!("Amazon Bedrock sent nothing for {} s in the middle of the answer", after.as_secs()),
+        };
+        self.observe(&Err(error.clone()));
+        error
+    }
+
     /// Tokens, finish reason, first-token time and failures, for the record and the metrics.
     fn observe(&self, next: &Result<Option<ConverseStreamOutput>, UpstreamError>) {
         match next {

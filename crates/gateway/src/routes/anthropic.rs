@@ -64,7 +64,7 @@ async fn answer(
     let translator = MessagesStreamTranslator::new(id.clone(), model.clone(), stop_sequences.clone());
     if target.can_stream(parts.tool_config.is_some()) {
         let upstream = target.converse_stream(parts).await?;
-        return Ok(stream_response(upstream, translator, state.config.stream_keepalive(), state.config.debug));
+        return Ok(stream_response(upstream, translator, state.config.stream_timing(), state.config.debug));
     }
     // Models that cannot stream this request: one Converse call, sent as the same events.
     let replay: Replay<MessagesStreamTranslator> = Box::new(move |translator, result, out| {

@@ -50,7 +50,7 @@ async fn answer(state: &AppState, request: &ChatCompletionRequest, target: ChatT
     let translator = StreamTranslator::new(meta.id.clone(), meta.model.clone(), meta.created, stream_options);
     if target.can_stream(parts.tool_config.is_some()) {
         let upstream = target.converse_stream(parts).await?;
-        Ok(stream_response(upstream, translator, state.config.stream_keepalive(), state.config.debug))
+        Ok(stream_response(upstream, translator, state.config.stream_timing(), state.config.debug))
     } else {
         replay_as_stream(state, &target, parts, meta, translator).await
     }

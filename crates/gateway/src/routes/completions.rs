@@ -57,7 +57,7 @@ async fn complete(
     let Some(parts) = calls.into_iter().next() else { return Err(ApiError::Internal("no prompt".into())) };
     if target.can_stream(false) {
         let upstream = target.converse_stream(parts).await?;
-        return Ok(stream_response(upstream, translator, state.config.stream_keepalive(), state.config.debug));
+        return Ok(stream_response(upstream, translator, state.config.stream_timing(), state.config.debug));
     }
     let model = target.name.clone();
     let replay: Replay<CompletionStreamTranslator> = Box::new(move |translator, result, out| {

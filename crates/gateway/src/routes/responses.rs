@@ -127,7 +127,7 @@ async fn stream_answer(
 ) -> Result<Response, ApiError> {
     if target.can_stream(parts.tool_config.is_some()) {
         let upstream = target.converse_stream(parts).await?;
-        return Ok(stream_response(upstream, answer, state.config.stream_keepalive(), state.config.debug));
+        return Ok(stream_response(upstream, answer, state.config.stream_timing(), state.config.debug));
     }
     let replay: Replay<Answer> = Box::new(|answer, result, out| answer.stream.replay(result, out));
     target.replay(state, parts, answer, replay).await

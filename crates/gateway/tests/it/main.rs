@@ -5,6 +5,7 @@
 mod binary;
 mod embeddings;
 mod faces;
+mod hardening;
 mod helpers;
 mod metrics;
 mod router;
