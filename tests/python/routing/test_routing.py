@@ -328,3 +328,66 @@ models:
     assert response.json()["model"] == "patient"
     assert response.headers["x-gateway-attempts"] == "2"
     assert 2.0 <= time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("kind", ["unavailable", "internal", "model-not-ready"])
+def test_fallback_after_a_server_error(own_emulator, start_gateway, config_path, kind):
+    emu = own_emulator("--fail-model", f"{HAIKU35}={kind}")
+    gw = start_gateway(CONFIG_FILE=config_path(FALLBACK), AWS_ENDPOINT_URL_BEDROCK_RUNTIME=emu.url,
+                       AWS_ENDPOINT_URL_BEDROCK=emu.url, AWS_MAX_ATTEMPTS="1")
+    response = post_chat(gw, "primary")
+    assert response.status_code == 200, response.text
+    assert response.json()["model"] == "secondary"
+    assert response.headers["x-gateway-attempts"] == "2"
+
+
+def test_a_model_error_is_not_retried_elsewhere(own_emulator, start_gateway, config_path):
+    emu = own_emulator("--fail-model", f"{HAIKU35}=access-denied")
+    gw = start_gateway(CONFIG_FILE=config_path(FALLBACK), AWS_ENDPOINT_URL_BEDROCK_RUNTIME=emu.url,
+                       AWS_ENDPOINT_URL_BEDROCK=emu.url)
+    assert post_chat(gw, "primary").status_code == 403
+    assert {r["modelId"] for r in emu.requests() if r["operation"] == "Converse"} == {HAIKU35}
+
+
+CONTEXT = f"""
+models:
+  - name: small
+    model: {HAIKU35}
+    fallbacks: [other]
+    context_window_fallbacks: [large]
+  - name: other
+    model: {HAIKU3}
+  - name: large
+    model: {SONNET_V2}
+"""
+
+
+def test_an_input_too_long_goes_to_the_larger_model(own_emulator, start_gateway, config_path):
+    emu = own_emulator("--fail-model", f"{HAIKU35}=input-too-long")
+    gw = start_gateway(CONFIG_FILE=config_path(CONTEXT), AWS_ENDPOINT_URL_BEDROCK_RUNTIME=emu.url,
+                       AWS_ENDPOINT_URL_BEDROCK=emu.url)
+    chunks = list(chat(gw.client(), "small", "a very long prompt", stream=True))
+    assert {c.model for c in chunks} == {"large"}
+    called = [r["modelId"] for r in emu.requests() if r["operation"] == "ConverseStream"]
+    assert called == [HAIKU35, SONNET_V2]
+
+
+def test_without_context_fallbacks_an_input_too_long_is_a_client_error(own_emulator, start_gateway, config_path):
+    emu = own_emulator("--fail-model", f"{HAIKU35}=input-too-long")
+    gw = start_gateway(CONFIG_FILE=config_path(FALLBACK), AWS_ENDPOINT_URL_BEDROCK_RUNTIME=emu.url,
+                       AWS_ENDPOINT_URL_BEDROCK=emu.url)
+    response = post_chat(gw, "primary")
+    assert response.status_code == 400
+    assert "too long" in response.json()["error"]["message"]
+
+
+def test_fallbacks_are_counted_in_the_metrics(own_emulator, start_gateway, config_path):
+    emu = own_emulator("--fail-model", f"{HAIKU35}=unavailable")
+    gw = start_gateway(CONFIG_FILE=config_path(FALLBACK), AWS_ENDPOINT_URL_BEDROCK_RUNTIME=emu.url,
+                       AWS_ENDPOINT_URL_BEDROCK=emu.url, AWS_MAX_ATTEMPTS="1", METRICS_ON_MAIN_LISTENER="true")
+    assert post_chat(gw, "primary").status_code == 200
+    metrics = httpx.get(gw.api().removesuffix("/api/v1") + "/metrics", timeout=10).text
+    assert 'gateway_routing_fallbacks_total{kind="service_unavailable"} 1' in metrics
+    access = [r for r in gw.log_records() if r.get("fields", {}).get("message") == "request"
+              or r.get("message") == "request"]
+    assert any((r.get("fields") or r).get("attempts") == 2 for r in access)
