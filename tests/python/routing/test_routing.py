@@ -391,3 +391,12 @@ def test_fallbacks_are_counted_in_the_metrics(own_emulator, start_gateway, confi
     access = [r for r in gw.log_records() if r.get("fields", {}).get("message") == "request"
               or r.get("message") == "request"]
     assert any((r.get("fields") or r).get("attempts") == 2 for r in access)
+
+
+def test_a_runtime_endpoint_override_reaches_another_endpoint(own_emulator, routed, emulator, marker):
+    other = own_emulator()
+    text = f"models:\n  - name: elsewhere\n    model: {HAIKU35}\n    endpoint: {other.url}\n"
+    client = routed(text).client()
+    assert chat(client, "elsewhere", marker).model == "elsewhere"
+    assert other.find(marker, "Converse")["modelId"] == HAIKU35
+    assert emulator.find_all(marker) == []  # the gateway's default endpoint saw nothing
