@@ -5,7 +5,7 @@ import pytest
 
 from procs import binary, start_server
 
-from .support import DEFAULT_MODEL, KEY, KEY2, Emulator, Gateway, Moto, base_env, gateway_argv, new_marker
+from .support import DEFAULT_MODEL, KEY, KEY2, Emulator, Gateway, Moto, base_env, gateway_argv, new_marker, running_gateway
 
 
 @pytest.fixture(scope="session")
@@ -21,12 +21,8 @@ def emulator():
 @pytest.fixture(scope="session")
 def gateway(emulator):
     env = base_env(emulator.url, API_KEY=f"{KEY},{KEY2}", DEFAULT_MODEL=DEFAULT_MODEL)
-    gw = Gateway(gateway_argv(), env)
-    try:
-        gw.wait_for_models()
+    with running_gateway(env) as gw:
         yield gw
-    finally:
-        gw.cleanup()
 
 
 @pytest.fixture(scope="session")

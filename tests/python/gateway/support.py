@@ -3,6 +3,7 @@ reading the emulator's inspection endpoints, building SDK clients."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -262,6 +263,17 @@ class Gateway:
             self.log_path.unlink()
         except FileNotFoundError:
             pass
+
+
+@contextlib.contextmanager
+def running_gateway(env: dict, *args: str):
+    """A gateway started with `env` and serving models; always stopped."""
+    gw = Gateway(gateway_argv(*args), env)
+    try:
+        gw.wait_for_models()
+        yield gw
+    finally:
+        gw.cleanup()
 
 
 def gateway_argv(*args: str) -> list[str]:

@@ -4,7 +4,7 @@ after every test) and gateways with short limits and timeouts, so faults show qu
 import pytest
 
 from gateway.conftest import emulator, marker, start_gateway  # noqa: F401  (shared fixtures)
-from gateway.support import DEFAULT_MODEL, KEY, Gateway, base_env, gateway_argv
+from gateway.support import DEFAULT_MODEL, KEY, base_env, running_gateway
 
 from .hardening_support import Faults
 
@@ -35,12 +35,8 @@ def hardened(emulator):  # noqa: F811
         STREAM_KEEPALIVE_SECONDS=KEEPALIVE_SECONDS,
         METRICS_ON_MAIN_LISTENER="true",
     )
-    gw = Gateway(gateway_argv(), env)
-    try:
-        gw.wait_for_models()
+    with running_gateway(env) as gw:
         yield gw
-    finally:
-        gw.cleanup()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from gateway.conftest import emulator, marker, start_gateway  # noqa: F401  (shared fixtures)
-from gateway.support import DEFAULT_MODEL, KEY, KEY2, Gateway, base_env, gateway_argv
+from gateway.support import DEFAULT_MODEL, KEY, KEY2, Gateway, base_env, running_gateway
 
 METRICS_LINE = re.compile(r"Metrics: (http://\S+)/metrics")
 
@@ -26,10 +26,6 @@ def observed(emulator):  # noqa: F811
         METRICS_EMF="true",
         METRICS_EMF_NAMESPACE="GatewayTests",
     )
-    gw = Gateway(gateway_argv(), env)
-    try:
-        gw.wait_for_models()
+    with running_gateway(env) as gw:
         gw.metrics_url = metrics_url(gw)
         yield gw
-    finally:
-        gw.cleanup()
