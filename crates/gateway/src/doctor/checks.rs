@@ -41,6 +41,8 @@ pub async fn run(config: &Config, options: DoctorOptions) -> Vec<Check> {
         let url = emulator.as_ref().map(emulator::RunningEmulator::base_url);
         let sdk = quick(sdk_config_in(config, url.as_deref(), &bedrock_region).await);
         checks.extend(bedrock_checks(config, &Bedrock::new(&sdk), &bedrock_region.region, options).await);
+        // Boxed: each name's client is built inside.
+        checks.extend(Box::pin(super::routes::route_checks(config, &sdk, &bedrock_region.region, options)).await);
     }
     if let Some(running) = emulator {
         running.shutdown().await;
@@ -306,7 +308,7 @@ async fn invoke_check(bedrock: &Bedrock, index: &ModelIndex, default: &DefaultMo
     check.optional_unless(default.required)
 }
 
-async fn converse_once(bedrock: &Bedrock, model: &str) -> Result<String, crate::error::UpstreamError> {
+pub(super) async fn converse_once(bedrock: &Bedrock, model: &str) -> Result<String, crate::error::UpstreamError> {
     let message = Message::builder()
         .role(ConversationRole::User)
         .content(ContentBlock::Text("Reply with one word.".to_owned()))
@@ -326,7 +328,11 @@ async fn converse_once(bedrock: &Bedrock, model: &str) -> Result<String, crate::
     Ok(format!("a one-token Converse call succeeded ({tokens} output token)"))
 }
 
-async fn embed_once(bedrock: &Bedrock, index: &ModelIndex, model: &str) -> Result<String, crate::error::UpstreamError> {
+pub(super) async fn embed_once(
+    bedrock: &Bedrock,
+    index: &ModelIndex,
+    model: &str,
+) -> Result<String, crate::error::UpstreamError> {
     let foundation = index.get(model).map_or(model, |e| e.foundation_id.as_str());
     let family = bedrock::embeddings::embedding_family(foundation)
         .ok_or_else(|| internal("the gateway does not support this embedding model"))?;

@@ -5,6 +5,7 @@
 mod checks;
 mod credentials;
 mod explain;
+mod routes;
 
 use std::io::Write as _;
 use std::process::ExitCode;

@@ -64,6 +64,11 @@ impl RouteTable {
         self.groups.get(name)
     }
 
+    /// Every name, in file order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.order.iter().map(String::as_str)
+    }
+
     /// Names to list in `/models`: those with a listed target, in file order.
     pub fn listed_names(&self) -> impl Iterator<Item = &str> {
         self.order.iter().filter(|n| self.groups[n.as_str()].targets.iter().any(|t| t.listed)).map(String::as_str)
