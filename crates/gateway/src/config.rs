@@ -190,6 +190,35 @@ pub struct Config {
     /// The loaded configuration file (routes, file settings already merged in).
     #[arg(skip)]
     pub file: Option<std::sync::Arc<crate::config_file::FileConfig>>,
+
+    /// Redis or Valkey (ElastiCache: `rediss://` for TLS, `rediss://:password@host:6379` or
+    /// `rediss://user:password@…` for AUTH) holding key limits and usage, shared by every
+    /// replica; unset: kept in this process's memory.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// When Redis cannot answer: `open` serves requests without limits (a warning and the
+    /// `gateway_limiter_unavailable_total` metric), `closed` refuses keys with limits (503).
+    #[arg(long, env = "REDIS_FAIL_MODE", default_value = "open", value_parser = ["open", "closed"])]
+    pub redis_fail_mode: String,
+
+    /// Longest wait for one Redis call, in milliseconds.
+    #[arg(long, env = "REDIS_TIMEOUT_MS", default_value_t = 250)]
+    pub redis_timeout_ms: u64,
+
+    /// Key for `GET /admin/usage` and `GET /admin/keys` (never accepted on the API unless
+    /// also configured as a key); unset: no admin API.
+    #[arg(long = "admin-api-key", env = "ADMIN_API_KEY", hide_env_values = true)]
+    pub admin_api_key: Option<String>,
+
+    /// Tokens reserved for the answer of a request that sets no max_tokens, until Bedrock
+    /// reports what it used (keys with token limits).
+    #[arg(long, env = "TOKEN_RESERVATION_DEFAULT", default_value_t = 1024)]
+    pub token_reservation_default: u64,
+
+    /// Days of usage kept per key (in Redis, or in memory).
+    #[arg(long, env = "USAGE_RETENTION_DAYS", default_value_t = 400)]
+    pub usage_retention_days: u64,
 }
 
 /// A configuration that cannot be served, with a message naming the setting.
@@ -208,7 +237,7 @@ fn parse_switch(value: &str) -> Result<bool, String> {
 
 /// Settings the file may not hold: where the file is, one-shot modes, and plain keys (keys
 /// belong in the environment, a secret store, or the file's `keys` section).
-const NOT_FILE_SETTINGS: &[&str] = &["config_file", "check_config", "api_keys", "help", "version"];
+const NOT_FILE_SETTINGS: &[&str] = &["config_file", "check_config", "api_keys", "help", "version", "admin_api_key"];
 
 impl Config {
     /// Parses flags and environment, then the configuration file if one is named: its
@@ -284,6 +313,7 @@ impl Config {
         if self.max_request_body_bytes < 1024 {
             return Err(ConfigError("MAX_REQUEST_BODY_BYTES must be at least 1024".into()));
         }
+        self.validate_teams()?;
         Ok(self)
     }
 
@@ -318,6 +348,26 @@ impl Config {
             "think_tags" => openai::ReasoningFormat::ThinkTags,
             _ => openai::ReasoningFormat::ReasoningContent,
         }
+    }
+
+    /// The settings of keys for teams (docs/keys.md).
+    fn validate_teams(&self) -> Result<(), ConfigError> {
+        if !(10..=10_000).contains(&self.redis_timeout_ms) {
+            return Err(ConfigError("REDIS_TIMEOUT_MS must be between 10 and 10000".into()));
+        }
+        if self.redis_url.as_deref().is_some_and(|u| u.trim().is_empty()) {
+            return Err(ConfigError("REDIS_URL is empty; unset it to keep limits in memory".into()));
+        }
+        if !(1..=3650).contains(&self.usage_retention_days) {
+            return Err(ConfigError("USAGE_RETENTION_DAYS must be between 1 and 3650".into()));
+        }
+        if self.token_reservation_default == 0 {
+            return Err(ConfigError("TOKEN_RESERVATION_DEFAULT must be positive".into()));
+        }
+        if self.admin_api_key.as_deref().is_some_and(|k| k.trim().len() < 16) {
+            return Err(ConfigError("ADMIN_API_KEY must be at least 16 characters".into()));
+        }
+        Ok(())
     }
 
     /// Whether any source of API keys is configured.

@@ -19,6 +19,7 @@ use crate::models::{Catalog, DiscoveryOptions};
 use crate::region::{expected_credentials, resolve_region, RegionChoice};
 use crate::responses_store::ResponseStore;
 use crate::state::AppState;
+use crate::teams::Teams;
 use crate::upstream::{sdk_config_in, Bedrock};
 
 /// Why the gateway could not start.
@@ -36,6 +37,8 @@ pub enum StartError {
     Serve(std::io::Error),
     #[error("Lambda runtime: {0}")]
     Lambda(String),
+    #[error("invalid configuration: {0}")]
+    Teams(String),
 }
 
 /// Everything the router needs, plus what must live as long as the server.
@@ -58,13 +61,19 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
     };
     let emulator_url = emulator.as_ref().map(emulator::RunningEmulator::base_url);
     let (region, sdk, account_sdk) = sdk_configs(&config, emulator_url.as_deref()).await;
-    let (keys, key_counts, generated_key) = if emulator.is_some() && !config.has_key_source() {
-        let key = generate_key();
-        (vec![key.clone()], vec![(KeySource::Generated, 1)], Some(key))
-    } else {
-        let (keys, counts) = load_all(&config, &account_sdk).await?;
-        (keys, counts, None)
+    let file_keys = config.file.as_ref().is_some_and(|f| f.keys.as_ref().is_some_and(|k| !k.is_null()));
+    let (keys, key_counts, generated_key) = match (config.has_key_source(), file_keys, emulator.is_some()) {
+        (false, true, _) => (Vec::new(), Vec::new(), None),
+        (false, false, true) => {
+            let key = generate_key();
+            (vec![key.clone()], vec![(KeySource::Generated, 1)], Some(key))
+        }
+        _ => {
+            let (keys, counts) = load_all(&config, &account_sdk).await?;
+            (keys, counts, None)
+        }
     };
+    let teams = build_teams(&config, &account_sdk, &keys).await?;
     let responses = ResponseStore::from_config(&config, &account_sdk);
     let bedrock = Bedrock::new(&sdk);
     let discovery = DiscoveryOptions {
@@ -74,9 +83,32 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
     };
     let catalog = Arc::new(Catalog::new(bedrock.clone(), discovery));
     let images = ImageFetcher::new(&config).map_err(|e| StartError::Http(e.to_string()))?;
-    let state =
-        AppState { config: Arc::new(config), bedrock, catalog, keys: Arc::new(ApiKeys::new(keys)), images, responses };
+    let state = AppState {
+        config: Arc::new(config),
+        bedrock,
+        catalog,
+        keys: Arc::new(ApiKeys::new(keys)),
+        images,
+        responses,
+        teams: Arc::new(teams),
+    };
     Ok(Started { state, generated_key, emulator, region, key_counts })
+}
+
+/// The configuration file's keys (their secrets read) and the store of their counts; some
+/// key, from the file or the other sources, must exist.
+async fn build_teams(config: &Config, sdk: &SdkConfig, keys: &[String]) -> Result<Teams, StartError> {
+    let path = config.config_file.as_deref().unwrap_or("");
+    let teams = Teams::build(config, sdk, keys).await.map_err(|e| match path {
+        "" => StartError::Teams(e),
+        _ => StartError::Teams(format!("config file {path}: {e}")),
+    })?;
+    if keys.is_empty() && teams.is_empty() {
+        return Err(KeyError::NoneConfigured.into());
+    }
+    let store = if teams.store.shared() { "redis" } else { "memory" };
+    tracing::info!(keys = teams.len(), store, "keys of the configuration file loaded");
+    Ok(teams)
 }
 
 /// The region served and the SDK configurations: one for Bedrock (the emulator's when there

@@ -18,4 +18,6 @@ pub struct AppState {
     pub images: ImageFetcher,
     /// Stored Responses API responses.
     pub responses: ResponseStore,
+    /// Keys of the configuration file, their limits and usage.
+    pub teams: Arc<crate::teams::Teams>,
 }
