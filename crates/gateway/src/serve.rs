@@ -99,7 +99,7 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
 /// key, from the file or the other sources, must exist.
 async fn build_teams(config: &Config, sdk: &SdkConfig, keys: &[String]) -> Result<Teams, StartError> {
     let path = config.config_file.as_deref().unwrap_or("");
-    let teams = Teams::build(config, sdk, keys).await.map_err(|e| match path {
+    let teams = Box::pin(Teams::build(config, sdk, keys)).await.map_err(|e| match path {
         "" => StartError::Teams(e),
         _ => StartError::Teams(format!("config file {path}: {e}")),
     })?;
