@@ -115,7 +115,10 @@ async fn build_teams(config: &Config, sdk: &SdkConfig, keys: &[String]) -> Resul
 /// is one) and one for the account, where keys and stored responses live even when Bedrock is
 /// emulated. The real region is resolved only when something real is called.
 async fn sdk_configs(config: &Config, emulator_url: Option<&str>) -> (RegionChoice, SdkConfig, SdkConfig) {
-    let needs_account = emulator_url.is_none() || config.has_key_source() || config.responses_table.is_some();
+    let needs_account = emulator_url.is_none()
+        || config.has_key_source()
+        || config.responses_table.is_some()
+        || crate::teams::reads_secrets(config);
     let account_region = match needs_account {
         true => Some(resolve_region(config).await),
         false => None,

@@ -5,7 +5,7 @@ import tempfile
 
 import pytest
 
-from gateway.conftest import emulator, marker, start_gateway  # noqa: F401  (shared fixtures)
+from gateway.conftest import emulator, marker, moto, start_gateway  # noqa: F401  (shared fixtures)
 from gateway.support import DEFAULT_MODEL, KEY, Gateway, base_env, gateway_argv
 
 from .support import ADMIN_KEY, RedisServer, sha256, write_config

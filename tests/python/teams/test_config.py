@@ -1,4 +1,8 @@
-"""The keys section at start-up: clear errors, --check-config, a single node in memory."""
+"""The keys section at start-up: clear errors, --check-config, a single node in memory, a key
+read from Secrets Manager (moto)."""
+
+import json
+import uuid
 
 from gateway.support import Gateway, base_env, gateway_argv, run_gateway
 
@@ -33,3 +37,19 @@ def test_a_single_node_keeps_limits_in_memory_and_file_keys_suffice(workdir, emu
         assert chat(gw, "sk-gw-test-primary-4b7e19c2", marker).status_code == 401
     finally:
         gw.cleanup()
+
+
+def test_a_key_from_secrets_manager(workdir, emulator, moto, marker):  # noqa: F811
+    name = f"gateway/team-{uuid.uuid4().hex[:8]}"
+    moto.client("secretsmanager").create_secret(Name=name, SecretString=json.dumps({"api_key": "sk-team-from-secret"}))
+    yaml = f"keys:\n  - name: vault\n    key_secret: {name}\n    requests_per_minute: 1\n"
+    env = teams_env(emulator.url, API_KEY=None, AWS_ENDPOINT_URL_SECRETS_MANAGER=moto.url)
+    gw = Gateway(gateway_argv("--config", write_config(workdir, yaml)), env)
+    try:
+        gw.wait_for_models(key="sk-team-from-secret")
+        assert [chat(gw, "sk-team-from-secret", marker).status_code for _ in range(2)] == [200, 429]
+    finally:
+        gw.cleanup()
+    missing = write_config(workdir, "keys:\n  - name: vault\n    key_secret: gateway/none\n")
+    result = run_gateway(["--check-config", "--config", missing], env)
+    assert result.returncode == 2 and "keys[0] (vault): could not read API key secret gateway/none" in result.stderr

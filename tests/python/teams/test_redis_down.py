@@ -49,3 +49,29 @@ def test_redis_stopped_mid_test_applies_the_fail_mode(emulator, own_redis, workd
         assert "Redis did not answer" in gw.logs()
     finally:
         gw.cleanup()
+
+
+def test_redis_over_tls_with_auth_as_on_elasticache(emulator, workdir, marker):  # noqa: F811
+    server = RedisServer(tls=True, password="elasticache-auth-token-0123")
+    try:
+        config = write_config(workdir, KEYS_YAML)
+        # The test CA is trusted through SSL_CERT_FILE (read by the system-roots loader).
+        env = teams_env(emulator.url, REDIS_URL=server.url, REDIS_FAIL_MODE="closed", SSL_CERT_FILE=server.ca_file)
+        gw = Gateway(gateway_argv("--config", config), env)
+        try:
+            gw.wait_for_models()
+            statuses = [chat(gw, TEAM_KEYS["rpm"], f"{marker} {i}").status_code for i in range(6)]
+            assert statuses == [200] * 5 + [429], gw.logs()[-2000:]
+            assert b"gw:{rpm}" in server.command("KEYS", "*")
+        finally:
+            gw.cleanup()
+        wrong = teams_env(emulator.url, REDIS_URL=server.url.replace("0123@", "wrong@"),
+                          REDIS_FAIL_MODE="closed", SSL_CERT_FILE=server.ca_file)
+        gw = Gateway(gateway_argv("--config", config), wrong)
+        try:
+            gw.wait_for_models()
+            assert chat(gw, TEAM_KEYS["rpm"], marker).status_code == 503
+        finally:
+            gw.cleanup()
+    finally:
+        server.stop()

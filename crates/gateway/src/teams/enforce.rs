@@ -99,7 +99,7 @@ async fn admit(
     let record = crate::record::current();
     let mut admitted = Admitted { caller, ticket: None, headers: Vec::new(), record };
     if !limits.is_empty() {
-        admitted.count(state, &limits, &peeked, body_len).await?;
+        admitted.count(state, &limits, (&peeked, request.uri().path()), body_len).await?;
     }
     Ok((request, admitted))
 }
@@ -110,12 +110,12 @@ impl Admitted {
         &mut self,
         state: &AppState,
         limits: &Limits,
-        peeked: &Peek,
+        (peeked, path): (&Peek, &str),
         body_len: usize,
     ) -> Result<(), (Refusal, RateHeaders)> {
         let now = now_ms();
         let reserve = match limits.counts_tokens() {
-            true => window::reservation(body_len, peeked.max_tokens, state.teams.reserve_default),
+            true => window::reservation(body_len, answer_cap(peeked, path), state.teams.reserve_default),
             false => 0,
         };
         let stream_id =
@@ -153,6 +153,13 @@ impl Admitted {
         });
         response
     }
+}
+
+/// The answer's cap: the request's own, none for routes that produce no tokens (embeddings,
+/// images, token counting), else `None` (the default reservation applies).
+fn answer_cap(peeked: &Peek, path: &str) -> Option<u64> {
+    let silent = ["/embeddings", "/images/generations", "/count_tokens"].iter().any(|p| path.ends_with(p));
+    peeked.max_tokens.or(silent.then_some(0))
 }
 
 /// Whether the key's rules need the body (its model, stream flag or answer cap).

@@ -72,6 +72,13 @@ pub fn model_visible(caller: Option<&Caller>, model: &str) -> bool {
     caller.is_none_or(|c| c.allows(model))
 }
 
+/// Whether a key of the file is read from Secrets Manager (so the account must be reachable
+/// even when Bedrock is emulated).
+pub fn reads_secrets(config: &Config) -> bool {
+    let entries = config.file.as_ref().and_then(|f| f.keys.as_ref()).and_then(|k| k.as_sequence());
+    entries.is_some_and(|entries| entries.iter().any(|e| e.get("key_secret").is_some()))
+}
+
 /// The keys of the file, as digests, looked up in constant time.
 #[derive(Default)]
 struct KeyTable {
