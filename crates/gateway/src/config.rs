@@ -547,6 +547,20 @@ mod tests {
     }
 
     #[test]
+    fn keys_for_teams_settings_default_and_are_checked() {
+        let config = parse(&[]).unwrap();
+        assert!(config.redis_url.is_none() && config.admin_api_key.is_none());
+        assert_eq!((config.redis_fail_mode.as_str(), config.redis_timeout_ms), ("open", 250));
+        assert_eq!((config.token_reservation_default, config.usage_retention_days), (1024, 400));
+        assert!(parse(&["--redis-fail-mode", "maybe"]).is_err());
+        assert!(parse(&["--redis-timeout-ms", "0"]).unwrap_err().contains("REDIS_TIMEOUT_MS"));
+        assert!(parse(&["--redis-url", " "]).unwrap_err().contains("REDIS_URL"));
+        assert!(parse(&["--admin-api-key", "short"]).unwrap_err().contains("ADMIN_API_KEY"));
+        assert!(parse(&["--usage-retention-days", "0"]).unwrap_err().contains("USAGE_RETENTION_DAYS"));
+        assert!(parse(&["--token-reservation-default", "0"]).unwrap_err().contains("TOKEN_RESERVATION_DEFAULT"));
+    }
+
+    #[test]
     fn a_missing_file_is_named() {
         let error = load(&["--config", "/nonexistent/gateway.yaml"]).unwrap_err();
         assert!(error.contains("config file /nonexistent/gateway.yaml"), "{error}");
