@@ -53,3 +53,15 @@ def test_a_key_from_secrets_manager(workdir, emulator, moto, marker):  # noqa: F
     missing = write_config(workdir, "keys:\n  - name: vault\n    key_secret: gateway/none\n")
     result = run_gateway(["--check-config", "--config", missing], env)
     assert result.returncode == 2 and "keys[0] (vault): could not read API key secret gateway/none" in result.stderr
+
+
+def test_doctor_reports_the_keys_of_the_file(workdir, emulator, moto):  # noqa: F811
+    env = teams_env(emulator.url, API_KEY=None, AWS_ENDPOINT_URL_STS=moto.url)
+    good = write_config(workdir, KEYS_YAML)
+    result = run_gateway(["doctor", "--config", good], env, timeout=30)
+    assert "API keys of the configuration file: 8 key(s) declared" in result.stdout, result.stdout + result.stderr
+    assert "none configured" not in result.stdout
+    bad = write_config(workdir, "keys:\n  - name: a\n    key_sha256: nope\n")
+    result = run_gateway(["doctor", "--config", bad], env, timeout=30)
+    assert result.returncode == 1
+    assert "keys[0].key_sha256: must be 64 hexadecimal digits" in result.stdout, result.stdout
