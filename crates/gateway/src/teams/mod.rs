@@ -113,6 +113,8 @@ pub struct Teams {
     pub reserve_default: u64,
     /// Names of the unlimited keys (labels), listed by `/admin/keys`.
     legacy_names: Vec<String>,
+    /// The account's SDK configuration, for secrets read again on reload.
+    sdk: Option<SdkConfig>,
 }
 
 impl std::fmt::Debug for Teams {
@@ -136,6 +138,7 @@ impl Teams {
             admin,
             reserve_default: config.token_reservation_default,
             legacy_names: legacy.iter().map(|k| crate::record::key_label(k)).collect(),
+            sdk: Some(sdk.clone()),
         })
     }
 
@@ -144,9 +147,11 @@ impl Teams {
         spec::parse_keys(file.keys.as_ref(), env).map(|specs| specs.len())
     }
 
-    /// Replaces the keys with the file's (for a reload on SIGHUP); on error the old keys stay.
-    pub async fn reload_keys(&self, file: &FileConfig, sdk: &SdkConfig) -> Result<usize, String> {
-        let table = load_table(file, sdk, &process_env).await?;
+    /// Replaces the keys with the file's (for a reload on SIGHUP): counts and usage stay, by
+    /// name; on error the old keys stay. Returns how many keys the file now gives.
+    pub async fn reload_keys(&self, file: &FileConfig) -> Result<usize, String> {
+        let sdk = self.sdk.clone().unwrap_or_else(|| SdkConfig::builder().build());
+        let table = load_table(file, &sdk, &process_env).await?;
         let count = table.entries.len();
         self.table.store(Arc::new(table));
         Ok(count)

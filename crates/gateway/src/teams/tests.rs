@@ -105,6 +105,7 @@ fn teams_with(yaml: &str) -> Teams {
         admin: Some(sha256("admin-key-0123456789")),
         reserve_default: 1024,
         legacy_names: vec![crate::record::key_label("legacy")],
+        sdk: None,
     }
 }
 
@@ -125,6 +126,19 @@ fn callers_are_identified_by_file_keys_then_unlimited_keys() {
     assert!(matches!(teams.identify("nope", &legacy), Err(Refusal::Unauthorized)));
     assert!(teams.is_admin("admin-key-0123456789") && !teams.is_admin("hi"));
     assert!(model_visible(None, "x") && !model_visible(Some(&caller), "x"));
+}
+
+#[tokio::test]
+async fn a_reload_swaps_the_keys_and_a_bad_section_keeps_the_old_ones() {
+    let teams = teams_with(&format!("- name: hi\n  key_sha256: {DIGEST}\n"));
+    let legacy = ApiKeys::default();
+    let mut file =
+        FileConfig { keys: Some(section("- name: renamed\n  key: os.environ/PATH\n")), ..FileConfig::default() };
+    assert!(teams.reload_keys(&file).await.is_ok());
+    assert!(matches!(teams.identify("hi", &legacy), Err(Refusal::Unauthorized)));
+    file.keys = Some(section("- name: broken\n"));
+    assert!(teams.reload_keys(&file).await.unwrap_err().starts_with("keys[0].key_sha256"));
+    assert_eq!(&*teams.policies()[0].name, "renamed");
 }
 
 fn ask(limits: Limits, reserve: u64, stream: Option<&str>, now_ms: u64) -> Ask {
