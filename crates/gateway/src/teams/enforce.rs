@@ -273,24 +273,31 @@ impl Refusal {
         if let Self::Unauthorized | Self::Body(_) = self {
             return self.delegated(face);
         }
-        let status = self.status();
         let message = self.message();
-        let mut response = match face {
+        let mut response = self.body(face, message.clone());
+        self.add_headers(response.headers_mut());
+        response.extensions_mut().insert(LoggedError(message));
+        response
+    }
+
+    fn body(&self, face: Face, message: String) -> Response {
+        let status = self.status();
+        match face {
             Face::OpenAi => {
                 let (kind, code) = self.openai_kind();
                 let param = matches!(self, Self::ModelNotAllowed { .. }).then(|| "model".to_owned());
-                let body =
-                    openai::ErrorBody { error: openai::ErrorDetail { message: message.clone(), kind, param, code } };
+                let body = openai::ErrorBody { error: openai::ErrorDetail { message, kind, param, code } };
                 (status, axum::Json(body)).into_response()
             }
             Face::Anthropic => {
-                let body =
-                    anthropic::ErrorBody::new(anthropic::error_type_for_status(status.as_u16()), message.clone());
+                let body = anthropic::ErrorBody::new(anthropic::error_type_for_status(status.as_u16()), message);
                 (status, axum::Json(body)).into_response()
             }
-        };
-        let headers = response.headers_mut();
-        match &self {
+        }
+    }
+
+    fn add_headers(&self, headers: &mut axum::http::HeaderMap) {
+        match self {
             Self::Limited { retry_ms, .. } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_ms.div_ceil(1000).max(1)));
             }
@@ -302,8 +309,6 @@ impl Refusal {
             }
             _ => {}
         }
-        response.extensions_mut().insert(LoggedError(message));
-        response
     }
 
     /// Errors the gateway already answers one way: answered by `ApiError`.

@@ -74,6 +74,31 @@ struct KeyCounts {
     streams: HashMap<String, u64>,
 }
 
+impl KeyCounts {
+    fn counts(&self, now_ms: u64) -> Counts {
+        Counts {
+            requests: self.requests.window(now_ms),
+            tokens: self.tokens.window(now_ms),
+            day: self.day.get(&window::day_label(now_ms)),
+            month: self.month.get(&window::month_label(now_ms)),
+            streams: self.streams.len() as u64,
+        }
+    }
+
+    /// Counts an admitted request and its reservation.
+    fn count(&mut self, ask: &Ask) {
+        let slot = window::slot_of(ask.now_ms);
+        let reserve = i64::try_from(ask.reserve).unwrap_or(i64::MAX);
+        self.requests.add(slot, 1);
+        self.tokens.add(slot, reserve);
+        self.day.add(&window::day_label(ask.now_ms), reserve);
+        self.month.add(&window::month_label(ask.now_ms), reserve);
+        if let Some(id) = &ask.stream_id {
+            self.streams.insert(id.clone(), ask.now_ms + STREAM_LEASE_MS);
+        }
+    }
+}
+
 type UsageKey = (String, Arc<str>, String);
 
 #[derive(Default)]
@@ -91,38 +116,16 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Memory {
+    /// The same rule as the Redis script, under one lock.
     pub fn admit(&self, ask: &Ask) -> Verdict {
         let mut all = lock(&self.counts);
         let key = all.entry(Arc::clone(&ask.key)).or_default();
         key.streams.retain(|_, lease| *lease > ask.now_ms);
-        let (day, month) = (window::day_label(ask.now_ms), window::month_label(ask.now_ms));
-        let mut counts = Counts {
-            requests: key.requests.window(ask.now_ms),
-            tokens: key.tokens.window(ask.now_ms),
-            day: key.day.get(&day),
-            month: key.month.get(&month),
-            streams: key.streams.len() as u64,
-        };
-        let refused = window::refusal(&ask.limits, &counts, ask.stream_id.is_some());
+        let refused = window::refusal(&ask.limits, &key.counts(ask.now_ms), ask.stream_id.is_some());
         if refused.is_none() {
-            let slot = window::slot_of(ask.now_ms);
-            let reserve = i64::try_from(ask.reserve).unwrap_or(i64::MAX);
-            key.requests.add(slot, 1);
-            key.tokens.add(slot, reserve);
-            key.day.add(&day, reserve);
-            key.month.add(&month, reserve);
-            if let Some(id) = &ask.stream_id {
-                key.streams.insert(id.clone(), ask.now_ms + STREAM_LEASE_MS);
-            }
-            counts = Counts {
-                requests: key.requests.window(ask.now_ms),
-                tokens: key.tokens.window(ask.now_ms),
-                day: key.day.get(&day),
-                month: key.month.get(&month),
-                streams: key.streams.len() as u64,
-            };
+            key.count(ask);
         }
-        Verdict { counts, refused }
+        Verdict { counts: key.counts(ask.now_ms), refused }
     }
 
     pub fn settle(&self, ticket: Option<&Ticket>, delta: i64, usage: &Usage, retention_days: u64) {

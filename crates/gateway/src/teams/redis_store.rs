@@ -111,33 +111,8 @@ impl RedisStore {
         let mut connection = self.connection().await?;
         let first = window::first_slot(ask.now_ms);
         let mut invocation = self.admit.prepare_invoke();
-        for kind in ["r", "t"] {
-            for slot in first..first + SLOTS as u64 {
-                invocation.key(key_name(&ask.key, &format!("{kind}:{slot}")));
-            }
-        }
-        invocation
-            .key(key_name(&ask.key, &format!("d:{}", window::day_label(ask.now_ms))))
-            .key(key_name(&ask.key, &format!("m:{}", window::month_label(ask.now_ms))))
-            .key(key_name(&ask.key, "s"));
-        let limits = &ask.limits;
-        for limit in [
-            limits.requests_per_minute,
-            limits.tokens_per_minute,
-            limits.daily_tokens,
-            limits.monthly_tokens,
-            limits.max_concurrent_streams,
-        ] {
-            invocation.arg(limit.unwrap_or(0));
-        }
-        invocation
-            .arg(ask.reserve)
-            .arg(ask.now_ms)
-            .arg(ask.stream_id.as_deref().unwrap_or(""))
-            .arg(ask.now_ms + STREAM_LEASE_MS)
-            .arg(SLOT_TTL_MS)
-            .arg(DAY_TTL_S)
-            .arg(MONTH_TTL_S);
+        admit_keys(&mut invocation, ask, first);
+        admit_args(&mut invocation, ask);
         let reply: Vec<i64> = self.within(invocation.invoke_async(&mut connection)).await?;
         verdict(&reply, first)
     }
@@ -177,6 +152,41 @@ impl RedisStore {
         let hashes: Vec<Vec<(String, u64)>> = self.within(pipe.query_async(&mut connection)).await?;
         Ok(pairs.iter().zip(hashes).flat_map(|((key, day), fields)| rows(key, day, fields)).collect())
     }
+}
+
+/// KEYS of the admission script, in its order.
+fn admit_keys(invocation: &mut redis::ScriptInvocation<'_>, ask: &Ask, first: u64) {
+    for kind in ["r", "t"] {
+        for slot in first..first + SLOTS as u64 {
+            invocation.key(key_name(&ask.key, &format!("{kind}:{slot}")));
+        }
+    }
+    invocation
+        .key(key_name(&ask.key, &format!("d:{}", window::day_label(ask.now_ms))))
+        .key(key_name(&ask.key, &format!("m:{}", window::month_label(ask.now_ms))))
+        .key(key_name(&ask.key, "s"));
+}
+
+/// ARGV of the admission script, in its order (0: no limit).
+fn admit_args(invocation: &mut redis::ScriptInvocation<'_>, ask: &Ask) {
+    let limits = &ask.limits;
+    for limit in [
+        limits.requests_per_minute,
+        limits.tokens_per_minute,
+        limits.daily_tokens,
+        limits.monthly_tokens,
+        limits.max_concurrent_streams,
+    ] {
+        invocation.arg(limit.unwrap_or(0));
+    }
+    invocation
+        .arg(ask.reserve)
+        .arg(ask.now_ms)
+        .arg(ask.stream_id.as_deref().unwrap_or(""))
+        .arg(ask.now_ms + STREAM_LEASE_MS)
+        .arg(SLOT_TTL_MS)
+        .arg(DAY_TTL_S)
+        .arg(MONTH_TTL_S);
 }
 
 /// `gw:{name}:suffix`: the braces make the name the cluster hash tag.
