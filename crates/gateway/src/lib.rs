@@ -93,7 +93,7 @@ impl MakeRequestId for RandomRequestId {
 fn cors_layer(origins: &[String]) -> CorsLayer {
     let layer = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
-        .expose_headers([REQUEST_ID.clone()])
+        .expose_headers([REQUEST_ID.clone()].into_iter().chain(teams::enforce::exposed_headers()).collect::<Vec<_>>())
         .max_age(std::time::Duration::from_secs(600));
     // Headers are mirrored from the preflight: browsers never let `*` cover Authorization.
     if origins.iter().any(|o| o == "*") {

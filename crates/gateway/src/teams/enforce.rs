@@ -219,6 +219,14 @@ fn rate_headers(limits: &Limits, counts: &Counts, now: u64) -> RateHeaders {
     headers
 }
 
+/// The headers of limits a browser client may read (CORS `expose-headers`).
+pub fn exposed_headers() -> impl Iterator<Item = HeaderName> {
+    let rates = ["limit", "remaining", "reset"]
+        .into_iter()
+        .flat_map(|what| ["requests", "tokens"].into_iter().map(move |kind| format!("x-ratelimit-{what}-{kind}")));
+    rates.filter_map(|name| HeaderName::try_from(name).ok()).chain([header::RETRY_AFTER])
+}
+
 fn with_headers(mut response: Response, headers: RateHeaders) -> Response {
     response.headers_mut().extend(headers);
     response
@@ -342,6 +350,9 @@ mod tests {
         assert_eq!(get("x-ratelimit-reset-requests").as_deref(), Some("58s"));
         assert_eq!(get("x-ratelimit-remaining-tokens").as_deref(), Some("0"));
         assert!(rate_headers(&Limits::default(), &counts, now).is_empty());
+        let exposed: Vec<HeaderName> = exposed_headers().collect();
+        assert_eq!(exposed.len(), 7);
+        assert!(headers.iter().all(|(name, _)| exposed.contains(name)));
     }
 
     #[test]
