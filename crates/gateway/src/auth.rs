@@ -3,10 +3,11 @@
 use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
-use crate::error::ApiError;
 use crate::state::AppState;
+use crate::teams::enforce::Face;
+use crate::teams::Refusal;
 
 /// The key a client presented: `Authorization: Bearer <key>` (scheme in any case), or the
 /// `x-api-key` / `api-key` headers some clients send.
@@ -18,31 +19,34 @@ pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
     ["x-api-key", "api-key"].iter().find_map(|name| headers.get(*name)?.to_str().ok()).map(str::trim)
 }
 
-/// Whether the request carries a valid key (compared in constant time by `ApiKeys`).
-/// A valid key's label goes to the request's record (for metrics and the access log).
-fn authorized(state: &AppState, request: &Request) -> bool {
-    let Some(key) = presented_key(request.headers()) else { return false };
-    let valid = state.keys.verify(key);
-    if let Some(record) = crate::record::current().filter(|_| valid) {
-        record.set_api_key(crate::record::key_label(key));
+/// Whether the request carries a valid key (compared in constant time): a key of the
+/// configuration file (disabled and expired ones are refused) or an unlimited key. The
+/// caller goes to the request's extensions (for the limits and `/models`) and its name to
+/// the request's record (for metrics and the access log).
+fn authorize(state: &AppState, request: &mut Request) -> Result<(), Refusal> {
+    let Some(key) = presented_key(request.headers()) else { return Err(Refusal::Unauthorized) };
+    let caller = state.teams.identify(key, &state.keys)?;
+    if let Some(record) = crate::record::current() {
+        record.set_api_key(caller.name.to_string());
     }
-    valid
+    request.extensions_mut().insert(caller);
+    Ok(())
 }
 
 /// Rejects requests without a valid key with 401 in the OpenAI error shape.
-pub async fn require_api_key(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if authorized(&state, &request) {
-        return next.run(request).await;
+pub async fn require_api_key(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    match authorize(&state, &mut request) {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => refusal.response(Face::OpenAi),
     }
-    ApiError::Unauthorized.into_response()
 }
 
 /// The same check for the Anthropic face, answering in Anthropic's error shape.
-pub async fn require_api_key_anthropic(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if authorized(&state, &request) {
-        return next.run(request).await;
+pub async fn require_api_key_anthropic(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    match authorize(&state, &mut request) {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => refusal.response(Face::Anthropic),
     }
-    crate::anthropic_error::AnthropicError(ApiError::Unauthorized).into_response()
 }
 
 #[cfg(test)]

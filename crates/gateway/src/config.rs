@@ -210,6 +210,34 @@ pub struct Config {
     /// not limited by it.
     #[arg(long, env = "STREAM_STALL_TIMEOUT_SECONDS", default_value_t = 30)]
     pub stream_stall_timeout_seconds: u64,
+    /// Redis or Valkey (ElastiCache: `rediss://` for TLS, `rediss://:password@host:6379` or
+    /// `rediss://user:password@…` for AUTH) holding key limits and usage, shared by every
+    /// replica; unset: kept in this process's memory.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// When Redis cannot answer: `open` serves requests without limits (a warning and the
+    /// `gateway_limiter_unavailable_total` metric), `closed` refuses keys with limits (503).
+    #[arg(long, env = "REDIS_FAIL_MODE", default_value = "open", value_parser = ["open", "closed"])]
+    pub redis_fail_mode: String,
+
+    /// Longest wait for one Redis call, in milliseconds.
+    #[arg(long, env = "REDIS_TIMEOUT_MS", default_value_t = 250)]
+    pub redis_timeout_ms: u64,
+
+    /// Key for `GET /admin/usage` and `GET /admin/keys` (never accepted on the API unless
+    /// also configured as a key); unset: no admin API.
+    #[arg(long = "admin-api-key", env = "ADMIN_API_KEY", hide_env_values = true)]
+    pub admin_api_key: Option<String>,
+
+    /// Tokens reserved for the answer of a request that sets no max_tokens, until Bedrock
+    /// reports what it used (keys with token limits).
+    #[arg(long, env = "TOKEN_RESERVATION_DEFAULT", default_value_t = 1024)]
+    pub token_reservation_default: u64,
+
+    /// Days of usage kept per key (in Redis, or in memory).
+    #[arg(long, env = "USAGE_RETENTION_DAYS", default_value_t = 400)]
+    pub usage_retention_days: u64,
 }
 
 /// A configuration that cannot be served, with a message naming the setting.
@@ -228,7 +256,7 @@ fn parse_switch(value: &str) -> Result<bool, String> {
 
 /// Settings the file may not hold: where the file is, one-shot modes, and plain keys (keys
 /// belong in the environment, a secret store, or the file's `keys` section).
-const NOT_FILE_SETTINGS: &[&str] = &["config_file", "check_config", "api_keys", "help", "version"];
+const NOT_FILE_SETTINGS: &[&str] = &["config_file", "check_config", "api_keys", "help", "version", "admin_api_key"];
 
 impl Config {
     /// Parses flags and environment, then the configuration file if one is named: its
@@ -305,6 +333,7 @@ impl Config {
             return Err(ConfigError("MAX_REQUEST_BODY_BYTES must be at least 1024".into()));
         }
         self.check_timeouts()?;
+        self.validate_teams()?;
         Ok(self)
     }
 
@@ -368,6 +397,26 @@ impl Config {
             "think_tags" => openai::ReasoningFormat::ThinkTags,
             _ => openai::ReasoningFormat::ReasoningContent,
         }
+    }
+
+    /// The settings of keys for teams (docs/keys.md).
+    fn validate_teams(&self) -> Result<(), ConfigError> {
+        if !(10..=10_000).contains(&self.redis_timeout_ms) {
+            return Err(ConfigError("REDIS_TIMEOUT_MS must be between 10 and 10000".into()));
+        }
+        if self.redis_url.as_deref().is_some_and(|u| u.trim().is_empty()) {
+            return Err(ConfigError("REDIS_URL is empty; unset it to keep limits in memory".into()));
+        }
+        if !(1..=3650).contains(&self.usage_retention_days) {
+            return Err(ConfigError("USAGE_RETENTION_DAYS must be between 1 and 3650".into()));
+        }
+        if self.token_reservation_default == 0 {
+            return Err(ConfigError("TOKEN_RESERVATION_DEFAULT must be positive".into()));
+        }
+        if self.admin_api_key.as_deref().is_some_and(|k| k.trim().len() < 16) {
+            return Err(ConfigError("ADMIN_API_KEY must be at least 16 characters".into()));
+        }
+        Ok(())
     }
 
     /// Whether any source of API keys is configured.
@@ -561,6 +610,20 @@ mod tests {
         assert!(error.contains("settings: invalid value 'many' for '--port <PORT>'"), "{error}");
         let rules = write_file("rules", "settings:\n  shutdown_grace_seconds: 0\n");
         assert!(load(&["--config", &rules]).unwrap_err().contains("SHUTDOWN_GRACE_SECONDS"));
+    }
+
+    #[test]
+    fn keys_for_teams_settings_default_and_are_checked() {
+        let config = parse(&[]).unwrap();
+        assert!(config.redis_url.is_none() && config.admin_api_key.is_none());
+        assert_eq!((config.redis_fail_mode.as_str(), config.redis_timeout_ms), ("open", 250));
+        assert_eq!((config.token_reservation_default, config.usage_retention_days), (1024, 400));
+        assert!(parse(&["--redis-fail-mode", "maybe"]).is_err());
+        assert!(parse(&["--redis-timeout-ms", "0"]).unwrap_err().contains("REDIS_TIMEOUT_MS"));
+        assert!(parse(&["--redis-url", " "]).unwrap_err().contains("REDIS_URL"));
+        assert!(parse(&["--admin-api-key", "short"]).unwrap_err().contains("ADMIN_API_KEY"));
+        assert!(parse(&["--usage-retention-days", "0"]).unwrap_err().contains("USAGE_RETENTION_DAYS"));
+        assert!(parse(&["--token-reservation-default", "0"]).unwrap_err().contains("TOKEN_RESERVATION_DEFAULT"));
     }
 
     #[test]

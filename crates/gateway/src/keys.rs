@@ -132,7 +132,7 @@ pub fn describe_counts(counts: &[(KeySource, usize)]) -> String {
     parts.join(", ")
 }
 
-async fn secret_keys(sdk: &SdkConfig, name: &str) -> Result<Vec<String>, KeyError> {
+pub(crate) async fn secret_keys(sdk: &SdkConfig, name: &str) -> Result<Vec<String>, KeyError> {
     let fail = |reason: String| KeyError::Secret { name: name.to_owned(), reason };
     let client = aws_sdk_secretsmanager::Client::new(sdk);
     let output = client.get_secret_value().secret_id(name).send().await.map_err(|e| fail(error_text(&e)))?;

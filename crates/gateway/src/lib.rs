@@ -27,6 +27,7 @@ pub mod routing;
 pub mod serve;
 pub mod sse;
 pub mod state;
+pub mod teams;
 pub mod telemetry;
 pub mod upstream;
 
@@ -52,10 +53,12 @@ pub fn router(state: AppState) -> Router {
         .route("/responses/{id}", get(routes::responses::get_response).delete(routes::responses::delete_response))
         .route("/responses/{id}/input_items", get(routes::responses::list_input_items))
         .method_not_allowed_fallback(routes::method_not_allowed)
+        .route_layer(middleware::from_fn_with_state(state.clone(), teams::enforce))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_api_key))
         .merge(routes::anthropic::router(state.clone()));
     let prefix = state.config.api_route_prefix.clone();
-    let mut app = Router::new().route("/health", get(routes::health::health));
+    let mut app =
+        Router::new().route("/health", get(routes::health::health)).merge(teams::admin::router(state.clone()));
     if state.config.metrics_on_main_listener {
         app = app.route("/metrics", get(metrics::serve_metrics));
     }
@@ -94,7 +97,7 @@ impl MakeRequestId for RandomRequestId {
 fn cors_layer(origins: &[String]) -> CorsLayer {
     let layer = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
-        .expose_headers([REQUEST_ID.clone()])
+        .expose_headers([REQUEST_ID.clone()].into_iter().chain(teams::enforce::exposed_headers()).collect::<Vec<_>>())
         .max_age(std::time::Duration::from_secs(600));
     // Headers are mirrored from the preflight: browsers never let `*` cover Authorization.
     if origins.iter().any(|o| o == "*") {

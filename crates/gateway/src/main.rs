@@ -22,7 +22,7 @@ async fn main() -> ExitCode {
     };
     gateway::telemetry::init(&config.log_format);
     let traces = gateway::otel::init();
-    let code = serve(config).await;
+    let code = Box::pin(serve(config)).await;
     gateway::otel::shutdown(traces);
     code
 }

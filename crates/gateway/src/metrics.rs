@@ -36,6 +36,16 @@ pub struct TokenLabels {
     pub model: String,
     /// `input`, `output`, `cache_read` or `cache_write`.
     pub r#type: &'static str,
+    /// The key's name (keys of the configuration file) or label (`key-` and 8 hex digits).
+    pub api_key: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LimitLabels {
+    pub api_key: String,
+    /// `requests_per_minute`, `tokens_per_minute`, `daily_tokens`, `monthly_tokens` or
+    /// `max_concurrent_streams`.
+    pub limit: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -78,6 +88,10 @@ pub struct Metrics {
     /// Unix seconds of the last successful catalogue refresh (0: none yet).
     catalog_refreshed_at: AtomicU64,
     started_at: u64,
+    /// Requests refused by a key's limits.
+    pub rate_limited_requests: Family<LimitLabels, Counter>,
+    /// Redis calls of the limits that failed or were skipped while Redis rested.
+    pub limiter_unavailable: Counter,
 }
 
 /// What routing through the configuration file does.
@@ -103,6 +117,15 @@ impl RoutingMetrics {
     }
 }
 
+/// The model catalogue's age and its failed refreshes.
+fn catalog_metrics(r: &mut Registry) -> (Gauge<f64, AtomicU64>, Counter) {
+    let age_help = "Seconds since the model catalogue was last refreshed (since start if never)";
+    (
+        add(r, "model_catalog_age_seconds", age_help, Gauge::default()),
+        add(r, "model_catalog_refresh_failures", "Failed model catalogue refreshes", Counter::default()),
+    )
+}
+
 /// Latency buckets from 50 ms to ~7 min (model calls are slow and vary widely).
 fn latency_histogram() -> Histogram {
     Histogram::new([0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0])
@@ -119,6 +142,8 @@ impl Metrics {
     fn new() -> Self {
         let mut registry = Registry::with_prefix("gateway");
         let r = &mut registry;
+        let (rate_limited_requests, limiter_unavailable) = limit_metrics(r);
+        let (catalog_age, catalog_refresh_failures) = catalog_metrics(r);
         Self {
             requests: add(
                 r,
@@ -159,20 +184,12 @@ impl Metrics {
                 "Responses the client stopped reading before their end",
                 Counter::default(),
             ),
-            catalog_age: add(
-                r,
-                "model_catalog_age_seconds",
-                "Seconds since the model catalogue was last refreshed (since start if never)",
-                Gauge::default(),
-            ),
-            catalog_refresh_failures: add(
-                r,
-                "model_catalog_refresh_failures",
-                "Failed model catalogue refreshes",
-                Counter::default(),
-            ),
+            catalog_age,
+            catalog_refresh_failures,
             catalog_refreshed_at: AtomicU64::new(0),
             started_at: unix_seconds(),
+            rate_limited_requests,
+            limiter_unavailable,
             registry: with_build_info(registry),
         }
     }
@@ -196,6 +213,11 @@ impl Metrics {
 
     pub fn fallback(&self, kind: &'static str) {
         self.routing.fallbacks.get_or_create(&ErrorLabel { kind }).inc();
+    }
+
+    /// A key's request was refused by `limit`.
+    pub fn rate_limited(&self, api_key: &str, limit: &'static str) {
+        self.rate_limited_requests.get_or_create(&LimitLabels { api_key: api_key.to_owned(), limit }).inc();
     }
 
     pub fn catalog_refreshed(&self) {
@@ -240,6 +262,19 @@ fn counter_comment(line: &str, counters: &std::collections::HashSet<&str>) -> Op
     let (kind, rest) = ["# HELP ", "# TYPE "].iter().find_map(|p| Some((*p, line.strip_prefix(p)?)))?;
     let (name, tail) = rest.split_once(' ')?;
     counters.contains(name).then(|| format!("{kind}{name}_total {tail}"))
+}
+
+/// The metrics of keys' limits (docs/keys.md).
+fn limit_metrics(r: &mut Registry) -> (Family<LimitLabels, Counter>, Counter) {
+    let refused =
+        add(r, "rate_limited_requests", "Requests refused by a key's limits, by key name and limit", Family::default());
+    let unavailable = add(
+        r,
+        "limiter_unavailable",
+        "Limit and usage calls to Redis that failed (REDIS_FAIL_MODE applied)",
+        Counter::default(),
+    );
+    (refused, unavailable)
 }
 
 /// Registers `metric` and returns the handle the gateway updates.

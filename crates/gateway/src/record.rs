@@ -10,7 +10,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use opentelemetry::global::BoxedSpan;
 
-use aws_sdk_bedrockruntime::types::{ConverseStreamOutput, StopReason, TokenUsage};
+use aws_sdk_bedrockruntime::types::{
+    ContentBlock, ContentBlockDelta, ConverseStreamOutput, ReasoningContentBlockDelta, StopReason, TokenUsage,
+};
 use sha2::{Digest, Sha256};
 
 use crate::error::UpstreamError;
@@ -48,6 +50,16 @@ pub struct RecordData {
     pub upstream_error: Option<&'static str>,
     /// Routing targets tried (more than 1 after a fallback; 0 before routing ran).
     pub attempts: u32,
+    /// A stream's input estimate, set when Bedrock accepted it: a stream that ends without
+    /// Bedrock's usage (the client went away, the stream failed) counts this and what it
+    /// produced instead.
+    pub stream_input_estimate: Option<u64>,
+    /// Characters of text, reasoning and tool input streamed so far.
+    pub streamed_chars: u64,
+    /// Whether Bedrock reported usage.
+    pub usage_reported: bool,
+    /// Whether `tokens` are estimates (a stream cut before Bedrock's usage).
+    pub tokens_estimated: bool,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -99,9 +111,20 @@ impl RequestRecord {
         self.data.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// What is known so far.
+    /// What is known so far; a stream without Bedrock's usage is counted by estimate.
     pub fn snapshot(&self) -> RecordData {
-        self.data().clone()
+        let mut data = self.data().clone();
+        if let (Some(input), false) = (data.stream_input_estimate, data.usage_reported) {
+            data.tokens.input += input;
+            data.tokens.output += data.streamed_chars.div_ceil(4);
+            data.tokens_estimated = true;
+        }
+        data
+    }
+
+    /// Bedrock accepted a stream whose input is estimated at `input_estimate` tokens.
+    pub fn stream_opened(&self, input_estimate: u64) {
+        self.data().stream_input_estimate = Some(input_estimate);
     }
 
     /// Keeps `value` alive until the request ends.
@@ -132,7 +155,9 @@ impl RequestRecord {
 
     pub fn usage(&self, usage: Option<&TokenUsage>) {
         if let Some(usage) = usage {
-            self.data().tokens.add(usage);
+            let mut data = self.data();
+            data.tokens.add(usage);
+            data.usage_reported = true;
         }
     }
 
@@ -155,11 +180,13 @@ impl RequestRecord {
     /// A stream event: the first content delta sets the time to first token (once).
     pub fn stream_event(&self, event: &ConverseStreamOutput) {
         match event {
-            ConverseStreamOutput::ContentBlockDelta(_) => {
+            ConverseStreamOutput::ContentBlockDelta(event) => {
+                let chars = event.delta.as_ref().map_or(0, delta_chars);
                 let mut data = self.data();
                 if data.first_token.is_none() {
                     data.first_token = Some(self.started.elapsed());
                 }
+                data.streamed_chars += chars;
             }
             ConverseStreamOutput::MessageStop(stop) => self.finish(Some(&stop.stop_reason)),
             ConverseStreamOutput::Metadata(meta) => self.usage(meta.usage.as_ref()),
@@ -181,6 +208,32 @@ impl Tokens {
         self.cache_read += usage.cache_read_input_tokens.map_or(0, non_negative);
         self.cache_write += usage.cache_write_input_tokens.map_or(0, non_negative);
     }
+}
+
+/// Characters a delta carries (text, reasoning text, tool input).
+fn delta_chars(delta: &ContentBlockDelta) -> u64 {
+    let text = match delta {
+        ContentBlockDelta::Text(text) => text.as_str(),
+        ContentBlockDelta::ToolUse(tool) => tool.input.as_str(),
+        ContentBlockDelta::ReasoningContent(ReasoningContentBlockDelta::Text(text)) => text.as_str(),
+        _ => "",
+    };
+    text.chars().count() as u64
+}
+
+/// The input of a Converse request, estimated as a quarter of its text's characters (system,
+/// messages, tool results); images and documents are not counted.
+pub fn estimate_input_tokens(parts: &bedrock::ConverseParts) -> u64 {
+    let system = parts.system.iter().filter_map(|s| s.as_text().ok()).map(|t| t.chars().count());
+    let blocks = parts.messages.iter().flat_map(|m| m.content.iter());
+    let content = blocks.map(|block| match block {
+        ContentBlock::Text(text) => text.chars().count(),
+        ContentBlock::ToolResult(result) => {
+            result.content.iter().filter_map(|c| c.as_text().ok()).map(|t| t.chars().count()).sum()
+        }
+        _ => 0,
+    });
+    (system.sum::<usize>() + content.sum::<usize>()).div_ceil(4) as u64
 }
 
 fn non_negative(count: i32) -> u64 {

@@ -22,6 +22,7 @@ use crate::routing::clients::{ClientPool, Upstream};
 use crate::routing::table::RouteTable;
 use crate::routing::Routing;
 use crate::state::AppState;
+use crate::teams::Teams;
 use crate::upstream::{sdk_config_in, Bedrock};
 
 /// Why the gateway could not start.
@@ -39,6 +40,8 @@ pub enum StartError {
     Serve(std::io::Error),
     #[error("Lambda runtime: {0}")]
     Lambda(String),
+    #[error("invalid configuration: {0}")]
+    Teams(String),
 }
 
 /// Everything the router needs, plus what must live as long as the server.
@@ -61,13 +64,19 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
     };
     let emulator_url = emulator.as_ref().map(emulator::RunningEmulator::base_url);
     let (region, sdk, account_sdk) = sdk_configs(&config, emulator_url.as_deref()).await;
-    let (keys, key_counts, generated_key) = if emulator.is_some() && !config.has_key_source() {
-        let key = generate_key();
-        (vec![key.clone()], vec![(KeySource::Generated, 1)], Some(key))
-    } else {
-        let (keys, counts) = load_all(&config, &account_sdk).await?;
-        (keys, counts, None)
+    let file_keys = config.file.as_ref().is_some_and(|f| f.keys.as_ref().is_some_and(|k| !k.is_null()));
+    let (keys, key_counts, generated_key) = match (config.has_key_source(), file_keys, emulator.is_some()) {
+        (false, true, _) => (Vec::new(), Vec::new(), None),
+        (false, false, true) => {
+            let key = generate_key();
+            (vec![key.clone()], vec![(KeySource::Generated, 1)], Some(key))
+        }
+        _ => {
+            let (keys, counts) = load_all(&config, &account_sdk).await?;
+            (keys, counts, None)
+        }
     };
+    let teams = build_teams(&config, &account_sdk, &keys).await?;
     let responses = ResponseStore::from_config(&config, &account_sdk);
     let bedrock = Bedrock::new(&sdk);
     let discovery = DiscoveryOptions {
@@ -79,8 +88,8 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
     let images = ImageFetcher::new(&config).map_err(|e| StartError::Http(e.to_string()))?;
     let default = Upstream { bedrock: bedrock.clone(), catalog: Arc::clone(&catalog), region: region.region.clone() };
     let routing = Arc::new(Routing::new(route_table(&config), ClientPool::new(sdk, default, discovery)));
-    let keys = Arc::new(ApiKeys::new(keys));
-    let state = AppState { config: Arc::new(config), bedrock, catalog, keys, images, responses, routing };
+    let (keys, teams) = (Arc::new(ApiKeys::new(keys)), Arc::new(teams));
+    let state = AppState { config: Arc::new(config), bedrock, catalog, keys, images, responses, routing, teams };
     Ok(Started { state, generated_key, emulator, region, key_counts })
 }
 
@@ -95,11 +104,30 @@ fn route_table(config: &Config) -> RouteTable {
     table
 }
 
+/// The configuration file's keys (their secrets read) and the store of their counts; some
+/// key, from the file or the other sources, must exist.
+async fn build_teams(config: &Config, sdk: &SdkConfig, keys: &[String]) -> Result<Teams, StartError> {
+    let path = config.config_file.as_deref().unwrap_or("");
+    let teams = Box::pin(Teams::build(config, sdk, keys)).await.map_err(|e| match path {
+        "" => StartError::Teams(e),
+        _ => StartError::Teams(format!("config file {path}: {e}")),
+    })?;
+    if keys.is_empty() && teams.is_empty() {
+        return Err(KeyError::NoneConfigured.into());
+    }
+    let store = if teams.store.shared() { "redis" } else { "memory" };
+    tracing::info!(keys = teams.len(), store, "keys of the configuration file loaded");
+    Ok(teams)
+}
+
 /// The region served and the SDK configurations: one for Bedrock (the emulator's when there
 /// is one) and one for the account, where keys and stored responses live even when Bedrock is
 /// emulated. The real region is resolved only when something real is called.
 async fn sdk_configs(config: &Config, emulator_url: Option<&str>) -> (RegionChoice, SdkConfig, SdkConfig) {
-    let needs_account = emulator_url.is_none() || config.has_key_source() || config.responses_table.is_some();
+    let needs_account = emulator_url.is_none()
+        || config.has_key_source()
+        || config.responses_table.is_some()
+        || crate::teams::reads_secrets(config);
     let account_region = match needs_account {
         true => Some(resolve_region(config).await),
         false => None,

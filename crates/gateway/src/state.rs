@@ -21,4 +21,6 @@ pub struct AppState {
     pub responses: ResponseStore,
     /// Names of the configuration file and the targets behind them.
     pub routing: Arc<Routing>,
+    /// Keys of the configuration file, their limits and usage.
+    pub teams: Arc<crate::teams::Teams>,
 }

@@ -224,10 +224,10 @@ fn count_request(report: &Report, data: &RecordData, model: &str, latency: Durat
     if let Some(first) = data.first_token {
         metrics().time_to_first_token.get_or_create(&model_label).observe(first.as_secs_f64());
     }
-    count_tokens(model, data.tokens);
+    count_tokens(model, &labels.api_key, data.tokens);
 }
 
-fn count_tokens(model: &str, tokens: Tokens) {
+fn count_tokens(model: &str, api_key: &str, tokens: Tokens) {
     let kinds = [
         ("input", tokens.input),
         ("output", tokens.output),
@@ -235,6 +235,7 @@ fn count_tokens(model: &str, tokens: Tokens) {
         ("cache_write", tokens.cache_write),
     ];
     for (kind, count) in kinds.into_iter().filter(|(_, count)| *count > 0) {
-        metrics().tokens.get_or_create(&TokenLabels { model: model.to_owned(), r#type: kind }).inc_by(count);
+        let labels = TokenLabels { model: model.to_owned(), r#type: kind, api_key: api_key.to_owned() };
+        metrics().tokens.get_or_create(&labels).inc_by(count);
     }
 }

@@ -127,9 +127,14 @@ impl Bedrock {
         });
         let builder = self.runtime.converse_stream().set_guardrail_config(guardrail);
         let (model, params) = (parts.model_id.clone(), request_params(&parts));
+        let input_estimate = record::estimate_input_tokens(&parts);
         let send = Box::pin(async { apply_parts!(builder, parts).send().await.map_err(|e| classify_sdk_error(&e)) });
         let output: StreamResponse = record::timed_call_with("ConverseStream", &model, params, send).await?;
-        Ok(EventStream { receiver: output.stream, record: record::current() })
+        let record = record::current();
+        if let Some(record) = &record {
+            record.stream_opened(input_estimate);
+        }
+        Ok(EventStream { receiver: output.stream, record })
     }
 }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Deserializer};
 
 /// Looks up an environment variable (the process's, or a test's own table).
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
 
 /// The process environment.
 pub fn process_env(name: &str) -> Option<String> {

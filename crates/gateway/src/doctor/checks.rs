@@ -78,6 +78,10 @@ async fn account_checks(sdk: &SdkConfig, checks: &mut Vec<Check>) -> bool {
 
 async fn key_checks(config: &Config, sdk: &SdkConfig, has_credentials: bool) -> Vec<Check> {
     let sources = configured_sources(config);
+    let file_keys = file_key_check(config);
+    if sources.is_empty() && file_keys.is_some() {
+        return file_keys.into_iter().collect();
+    }
     if sources.is_empty() && config.emulator {
         return vec![Check::pass("api_keys", "API keys", "none configured: --emulator generates one at each start")];
     }
@@ -89,7 +93,18 @@ async fn key_checks(config: &Config, sdk: &SdkConfig, has_credentials: bool) -> 
     for source in sources {
         checks.push(key_check(&source, config, sdk, has_credentials).await);
     }
+    checks.extend(file_keys);
     checks
+}
+
+/// The keys of the configuration file's `keys:` section (docs/keys.md), when it has one.
+fn file_key_check(config: &Config) -> Option<Check> {
+    let file = config.file.as_deref().filter(|f| f.keys.as_ref().is_some_and(|k| !k.is_null()))?;
+    let title = "API keys of the configuration file";
+    Some(match crate::teams::Teams::check_section(file, &crate::config_file::env_refs::process_env) {
+        Ok(count) => Check::pass("api_keys", title, format!("{count} key(s) declared")),
+        Err(error) => Check::fail("api_keys", title, error, "Fix the `keys:` section (docs/keys.md)."),
+    })
 }
 
 async fn key_check(source: &KeySource, config: &Config, sdk: &SdkConfig, has_credentials: bool) -> Check {

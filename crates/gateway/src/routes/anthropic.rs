@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/messages", post(messages))
         .route("/messages/count_tokens", post(count_tokens))
         .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(middleware::from_fn_with_state(state.clone(), crate::teams::enforce_anthropic))
         .route_layer(middleware::from_fn_with_state(state, crate::auth::require_api_key_anthropic))
 }
 

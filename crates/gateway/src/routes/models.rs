@@ -2,13 +2,14 @@
 //! the configuration file first, then the Bedrock models when they are served too.
 
 use axum::extract::{Path, State};
-use axum::Json;
+use axum::{Extension, Json};
 use openai::{Model, ModelList};
 
 use crate::error::ApiError;
 use crate::models::{ModelEntry, ModelIndex, Resolved};
 use crate::routing::table::RouteTable;
 use crate::state::AppState;
+use crate::teams::{model_visible, Caller};
 
 fn model_object(entry: &ModelEntry, created: u64) -> Model {
     Model { id: entry.id.clone(), object: "model", created, owned_by: entry.provider.clone() }
@@ -26,17 +27,30 @@ fn name_object(table: &RouteTable, name: &str, index: &ModelIndex) -> Model {
     }
 }
 
-pub async fn list_models(State(state): State<AppState>) -> Json<ModelList> {
+/// The caller of a request (a key of the file limits the models it sees).
+type CallerExt = Option<Extension<Caller>>;
+
+pub async fn list_models(State(state): State<AppState>, caller: CallerExt) -> Json<ModelList> {
     let index = state.catalog.snapshot();
     let table = state.routing.table();
-    let mut data: Vec<Model> = table.listed_names().map(|name| name_object(&table, name, &index)).collect();
+    let caller = caller.as_ref().map(|Extension(c)| c);
+    let names = table.listed_names().filter(|name| model_visible(caller, name));
+    let mut data: Vec<Model> = names.map(|name| name_object(&table, name, &index)).collect();
     if table.serves_bedrock_ids() {
-        data.extend(index.entries().iter().map(|e| model_object(e, index.created)));
+        let visible = index.entries().iter().filter(|e| model_visible(caller, &e.id));
+        data.extend(visible.map(|e| model_object(e, index.created)));
     }
     Json(ModelList { object: "list", data })
 }
 
-pub async fn get_model(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Model>, ApiError> {
+pub async fn get_model(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: CallerExt,
+) -> Result<Json<Model>, ApiError> {
+    if !model_visible(caller.as_ref().map(|Extension(c)| c), &id) {
+        return Err(ApiError::ModelNotFound { model: id });
+    }
     let table = state.routing.table();
     if table.group(&id).is_some() {
         return Ok(Json(name_object(&table, &id, &state.catalog.snapshot())));

@@ -1,6 +1,7 @@
-//! SIGHUP reloads the configuration file's routes: a valid file replaces the routing table
-//! (requests already routed finish on the old one); an invalid one is logged and the
-//! current table stays. Global settings are read at start only.
+//! SIGHUP reloads the configuration file's routes and keys: a valid file replaces the routing
+//! table and the key table (requests already routed finish on the old ones; counts and usage
+//! stay); an invalid one is logged and the current tables stay. Global settings are read at
+//! start only.
 
 use tokio::task::JoinHandle;
 
@@ -18,7 +19,7 @@ pub fn spawn_on_sighup(state: AppState) -> JoinHandle<()> {
                 return;
             };
             while hangups.recv().await.is_some() {
-                reload(&state, &path);
+                reload(&state, &path).await;
             }
         }
         #[cfg(not(unix))]
@@ -26,12 +27,20 @@ pub fn spawn_on_sighup(state: AppState) -> JoinHandle<()> {
     })
 }
 
-/// Loads `path` again and swaps its routes in; `false` (and the old routes kept) if invalid.
-pub fn reload(state: &AppState, path: &str) -> bool {
-    let file = match crate::config_file::load(path) {
-        Ok(file) => file,
+/// The file, once its keys are in place (their secrets read), and how many keys it gives.
+async fn load_with_keys(state: &AppState, path: &str) -> Result<(crate::config_file::FileConfig, usize), String> {
+    let file = crate::config_file::load(path)?;
+    let keys = state.teams.reload_keys(&file).await.map_err(|e| format!("config file {path}: {e}"))?;
+    Ok((file, keys))
+}
+
+/// Loads `path` again and swaps its keys and routes in; `false` (and the old ones kept) if
+/// the file or its keys are invalid.
+pub async fn reload(state: &AppState, path: &str) -> bool {
+    let (file, keys) = match load_with_keys(state, path).await {
+        Ok(loaded) => loaded,
         Err(error) => {
-            tracing::error!(error = %error, "configuration file not reloaded; the current routes stay");
+            tracing::error!(error = %error, "configuration file not reloaded; the current routes and keys stay");
             crate::metrics::metrics().config_reload(false);
             return false;
         }
@@ -48,6 +57,6 @@ pub fn reload(state: &AppState, path: &str) -> bool {
     state.routing.replace(table);
     state.routing.warm_up();
     crate::metrics::metrics().config_reload(true);
-    tracing::info!(models = file.models.len(), names, "configuration file reloaded");
+    tracing::info!(models = file.models.len(), names, keys, "configuration file reloaded");
     true
 }
