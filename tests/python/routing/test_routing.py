@@ -400,3 +400,24 @@ def test_a_runtime_endpoint_override_reaches_another_endpoint(own_emulator, rout
     assert chat(client, "elsewhere", marker).model == "elsewhere"
     assert other.find(marker, "Converse")["modelId"] == HAIKU35
     assert emulator.find_all(marker) == []  # the gateway's default endpoint saw nothing
+
+
+def test_a_keys_allow_list_covers_the_names(routed):
+    text = f"""
+models:
+  - name: team-fast
+    model: {HAIKU35}
+  - name: other
+    model: {HAIKU3}
+keys:
+  - name: team
+    key: os.environ/TEAM_KEY
+    models: ["team-*"]
+"""
+    gw = routed(text, TEAM_KEY="sk-team-key-0123456789", API_KEY=None, wait_models=False)
+    client = gw.client(key="sk-team-key-0123456789")
+    wait_until(lambda: client.models.list().data, 20, message="the model list")
+    assert [m.id for m in client.models.list()] == ["team-fast"]
+    assert chat(client, "team-fast", "hi").model == "team-fast"
+    with pytest.raises(openai.PermissionDeniedError):
+        chat(client, "other", "hi")
