@@ -66,7 +66,7 @@ impl<T: SseTranslator> Pump<T> {
         if self.done {
             return None;
         }
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(bedrock::stream::FRAME_CAPACITY);
         // A face may have nothing left to say at the end (its last event already went out).
         while out.is_empty() && !self.done {
             // `recv` only awaits the next body frame, so abandoning it on timeout loses nothing.
