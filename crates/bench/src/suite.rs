@@ -22,6 +22,9 @@ pub async fn suite(args: SuiteArgs) -> Result<(), String> {
     let mut report = Report::new(&args.label);
     let idle = memory(target.pid)?;
     report.check("idle", "gateway VmRSS (MiB)", format!("{:.1}", idle.rss_mib), "≤ 30", idle.rss_mib <= 30.0);
+    if args.streams_only {
+        return stream_holds(&http, &target, &args, &mut report).await;
+    }
     let workloads: &[Workload] = if args.quick { &[Workload::Chat] } else { &ALL };
     for &workload in workloads {
         note(&format!("latency: {}", workload.name()));
@@ -46,10 +49,20 @@ pub async fn suite(args: SuiteArgs) -> Result<(), String> {
     }
     if !args.quick {
         streams::spread(&http, &target, &mut report).await?;
-        if args.streams > 0 {
-            note(&format!("holding {} streams open", args.streams));
-            streams::hold_open(&http, &target, args.streams, &mut report).await?;
-        }
+        stream_holds(&http, &target, &args, &mut report).await?;
+    }
+    Ok(())
+}
+
+/// Many streams at once: memory (`--streams`), then CPU per event of paced streams (`--paced`).
+async fn stream_holds(http: &Http, target: &Target, args: &SuiteArgs, report: &mut Report) -> Result<(), String> {
+    if args.streams > 0 {
+        note(&format!("holding {} streams open", args.streams));
+        streams::hold_open(http, target, args.streams, report).await?;
+    }
+    if args.paced > 0 {
+        note(&format!("holding {} paced streams", args.paced));
+        streams::paced(http, target, args.paced, report).await?;
     }
     Ok(())
 }
