@@ -7,4 +7,5 @@ mod embeddings;
 mod faces;
 mod helpers;
 mod metrics;
+mod props;
 mod router;
