@@ -16,10 +16,15 @@ use crate::Target;
 const SPREAD_TEXT: &str = "Spread test.\n#chunk-delay 50\n#words 20";
 /// The memory test's streams: about 2.5 s each, one event every 100 ms.
 const HOLD_TEXT: &str = "Hold.\n#chunk-delay 100\n#words 60";
+/// Beyond a few thousand streams, opening them all takes seconds: these last about 20 s.
+const LONG_HOLD_TEXT: &str = "Hold.\n#chunk-delay 1000\n#words 60";
 /// Paced streams, like a real model: one event every 500 ms (2 events/s), about 9 s each.
 const PACED_TEXT: &str = "Paced.\n#chunk-delay 500\n#words 40";
 /// Longest a hold may take, from the first request to the last stream's end.
 const HOLD_DEADLINE: Duration = Duration::from_secs(180);
+/// Streams opened per second: a burst of thousands of connects at once overflows the listen
+/// backlogs (SYNs dropped and retried seconds later), which real traffic does not do.
+const OPENED_PER_SECOND: u64 = 2000;
 /// How long after the last stream closed the RSS is read again (memory given back?).
 const SETTLE: Duration = Duration::from_secs(3);
 
@@ -89,9 +94,11 @@ async fn hold(http: &Http, target: &Target, count: usize, text: &str) -> Result<
     let idle_rss = memory(target.pid)?.rss_mib;
     let cpu_before = cpu_seconds(target.pid)?;
     let tasks: Vec<_> = (0..count)
-        .map(|_| {
+        .map(|i| {
             let (http, call, live) = (http.clone(), call.clone(), Arc::clone(&live));
+            let start = Duration::from_micros(i as u64 * 1_000_000 / OPENED_PER_SECOND);
             tokio::spawn(async move {
+                tokio::time::sleep(start).await;
                 live.open.fetch_add(1, Ordering::Relaxed);
                 if let Ok(t) = http.send(&call, false).await.map_err(|e| note(&e)) {
                     if t.status == 200 {
@@ -155,10 +162,11 @@ fn report_held(name: &str, count: usize, held: &Held, report: &mut Report) {
     report.info(name, "gateway CPU over the hold", cpu);
 }
 
-/// Opens `count` streams at once (each lasts about 2–3 s: `#chunk-delay 100`, `#words 60`):
-/// memory per open stream, and whether it is given back.
+/// Opens `count` streams at once (each lasts about 2–3 s: `#chunk-delay 100`, `#words 60`;
+/// about 20 s beyond 2 000 streams): memory per open stream, and whether it is given back.
 pub async fn hold_open(http: &Http, target: &Target, count: usize, report: &mut Report) -> Result<(), String> {
-    let held = hold(http, target, count, HOLD_TEXT).await?;
+    let text = if count > 2000 { LONG_HOLD_TEXT } else { HOLD_TEXT };
+    let held = hold(http, target, count, text).await?;
     let name = format!("{count} concurrent open streams");
     report_held(&name, count, &held, report);
     if count == 1000 {
