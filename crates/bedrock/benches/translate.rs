@@ -19,33 +19,7 @@ const MODEL: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
 
 /// A realistic agent-style request: system prompt, six turns (with a tool call and its
 /// result), two tools, sampling settings.
-const REQUEST: &str = r#"{
-  "model": "us.anthropic.claude-3-5-haiku-20241022-v1:0",
-  "messages": [
-    {"role": "system", "content": "You are a helpful assistant. Answer briefly and cite the tools you used."},
-    {"role": "user", "content": "What is the weather like in Paris today?"},
-    {"role": "assistant", "content": null, "tool_calls": [
-      {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}}
-    ]},
-    {"role": "tool", "tool_call_id": "call_1", "content": "{\"temp_c\": 14, \"sky\": \"overcast\"}"},
-    {"role": "assistant", "content": "It is 14 °C and overcast in Paris."},
-    {"role": "user", "content": [{"type": "text", "text": "And should I take an umbrella for a walk along the Seine this afternoon?"}]},
-    {"role": "assistant", "content": "Probably not: overcast, but no rain is forecast before the evening."},
-    {"role": "user", "content": "Great. Now compare it with London and tell me which city is warmer."}
-  ],
-  "tools": [
-    {"type": "function", "function": {"name": "get_weather", "description": "Current weather for a city",
-      "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "City name"},
-        "unit": {"type": "string", "enum": ["c", "f"]}}, "required": ["city"]}}},
-    {"type": "function", "function": {"name": "get_forecast", "description": "Hourly forecast for a city",
-      "parameters": {"type": "object", "properties": {"city": {"type": "string"}, "hours": {"type": "integer"}},
-        "required": ["city"]}}}
-  ],
-  "temperature": 0.3,
-  "max_tokens": 512,
-  "stream": true,
-  "stream_options": {"include_usage": true}
-}"#;
+const REQUEST: &str = include_str!("../fixtures/agent_request.json");
 
 fn translate(c: &mut Criterion) {
     let request = openai::parse_chat_request(REQUEST.as_bytes()).expect("valid request");

@@ -156,6 +156,8 @@ impl CompletionStreamTranslator {
                     self.on_text(delta.content_block_index(), text, out);
                 }
             }
+            // One finish chunk, even if a stop event were repeated.
+            ConverseStreamOutput::MessageStop(_) if self.finish_sent => {}
             ConverseStreamOutput::MessageStop(stop) => {
                 self.finish_sent = true;
                 self.write(String::new(), Some(finish_reason(stop.stop_reason())), None, out);

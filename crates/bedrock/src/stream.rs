@@ -50,6 +50,10 @@ pub struct StreamTranslator {
 /// The SSE terminator OpenAI clients wait for.
 pub const DONE_FRAME: &[u8] = b"data: [DONE]\n\n";
 
+/// Starting capacity of a buffer that receives one event's frames: a text chunk's frame is
+/// ≈ 200–300 bytes, so one allocation holds it instead of a chain of doublings.
+pub const FRAME_CAPACITY: usize = 512;
+
 impl StreamTranslator {
     pub fn new(id: String, model: String, created: u64, options: StreamOptions) -> Self {
         Self {
@@ -81,6 +85,8 @@ impl StreamTranslator {
                     self.on_delta(delta.content_block_index(), d, out);
                 }
             }
+            // One finish chunk per choice, even if a stop event were repeated.
+            ConverseStreamOutput::MessageStop(_) if self.finish_sent => {}
             ConverseStreamOutput::MessageStop(stop) => {
                 let mut reason = finish_reason(stop.stop_reason());
                 if reason == FinishReason::ToolCalls && self.tool_blocks.is_empty() && self.structured_block.is_some() {

@@ -66,14 +66,7 @@ impl Http {
     }
 
     async fn send_inner(&self, call: &Call, keep_body: bool) -> Result<Timing, String> {
-        let mut builder = Request::builder().method(call.method.clone()).uri(&call.url);
-        if !call.auth.is_empty() {
-            builder = builder.header("authorization", &call.auth);
-        }
-        if call.body.is_some() {
-            builder = builder.header("content-type", "application/json");
-        }
-        let request = builder.body(Full::new(call.body.clone().unwrap_or_default())).map_err(|e| e.to_string())?;
+        let request = self.request(call)?;
         let started = Instant::now();
         let response = self.client.request(request).await.map_err(|e| format!("{}: {e}", call.url))?;
         let mut timing = Timing { status: response.status().as_u16(), ..Timing::default() };
@@ -93,6 +86,32 @@ impl Http {
         }
         timing.total = started.elapsed();
         Ok(timing)
+    }
+
+    /// Sends a call, reads the first body frame and drops the response: a client that hangs
+    /// up mid-stream (its connection is closed, not returned to the pool). Returns the status.
+    pub async fn send_and_hang_up(&self, call: &Call) -> Result<u16, String> {
+        let request = self.request(call)?;
+        let first_frame = async {
+            let response = self.client.request(request).await.map_err(|e| format!("{}: {e}", call.url))?;
+            let status = response.status().as_u16();
+            let _first = response.into_body().frame().await;
+            Ok(status)
+        };
+        tokio::time::timeout(REQUEST_TIMEOUT, first_frame)
+            .await
+            .unwrap_or_else(|_| Err(format!("{} timed out", call.url)))
+    }
+
+    fn request(&self, call: &Call) -> Result<Request<Full<Bytes>>, String> {
+        let mut builder = Request::builder().method(call.method.clone()).uri(&call.url);
+        if !call.auth.is_empty() {
+            builder = builder.header("authorization", &call.auth);
+        }
+        if call.body.is_some() {
+            builder = builder.header("content-type", "application/json");
+        }
+        builder.body(Full::new(call.body.clone().unwrap_or_default())).map_err(|e| e.to_string())
     }
 
     /// Sends a call that must answer 200; returns its timing.

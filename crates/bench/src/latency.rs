@@ -75,8 +75,8 @@ fn write_rows(workload: Workload, mut s: Samples, report: &mut Report) {
     let (p50, p90, p99) = p50_90_99(&mut s.total);
     let value = format!("{p50:.3} / {p90:.3} / {p99:.3}");
     if workload == Workload::Chat {
-        let met = p50 <= 0.3 && p99 <= 1.0;
-        report.check(name, "added latency p50/p90/p99 (ms)", value, "p50 ≤ 0.3, p99 ≤ 1", met);
+        let met = p50 <= 0.25 && p99 <= 1.0;
+        report.check(name, "added latency p50/p90/p99 (ms)", value, "p50 ≤ 0.25, p99 ≤ 1", met);
     } else {
         report.info(name, "added latency p50/p90/p99 (ms)", value);
     }

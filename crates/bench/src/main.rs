@@ -6,6 +6,7 @@ mod latency;
 mod load;
 mod procfs;
 mod report;
+mod soak;
 mod startup;
 mod stats;
 mod streams;
@@ -39,6 +40,33 @@ enum Command {
         #[arg(long, default_value = "start-up")]
         label: String,
     },
+    /// A bounded mixed workload (with disconnects) reporting RSS and open descriptors over time.
+    Soak(SoakArgs),
+}
+
+#[derive(clap::Args)]
+pub struct SoakArgs {
+    /// Gateway base URL (without /v1).
+    #[arg(long)]
+    gateway: String,
+    /// Gateway process id (RSS and descriptors come from /proc/<pid>).
+    #[arg(long)]
+    pid: u32,
+    #[arg(long, default_value = "bench-key")]
+    key: String,
+    #[arg(long, default_value = "soak")]
+    label: String,
+    /// Length of the soak.
+    #[arg(long, default_value_t = 600)]
+    seconds: u64,
+    /// Seconds before the RSS growth is measured from (allocator pools and caches fill first).
+    #[arg(long, default_value_t = 120)]
+    warm_up: u64,
+    /// Seconds between samples.
+    #[arg(long, default_value_t = 10)]
+    interval: u64,
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
 }
 
 #[derive(clap::Args)]
@@ -77,6 +105,12 @@ pub struct SuiteArgs {
     /// Streams held open at once in the memory test (0 skips it).
     #[arg(long, default_value_t = 1000)]
     streams: usize,
+    /// Paced streams (2 events/s each) held at once for CPU per event (0 skips it).
+    #[arg(long, default_value_t = 0)]
+    paced: usize,
+    /// Only the stream holds (`--streams`, `--paced`): no latency or throughput runs.
+    #[arg(long)]
+    streams_only: bool,
 }
 
 /// Where to send requests.
@@ -90,6 +124,10 @@ pub struct Target {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Thousands of held streams need as many sockets: raise the soft limit to the hard one.
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        note(&format!("could not raise the open-file limit: {e}"));
+    }
     // One thread: the client stays light next to the gateway and emulator on 2 cores.
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -101,12 +139,24 @@ fn main() -> ExitCode {
             Command::Startup { bin, key, runs, label } => {
                 startup::measure(&bin, &key, runs, &mut Report::new(&label)).await
             }
+            Command::Soak(args) => run_soak(args).await,
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }
+}
+
+async fn run_soak(args: SoakArgs) -> Result<(), String> {
+    let gateway = http::loopback(&args.gateway)?;
+    let bounds = soak::SoakBounds {
+        duration: std::time::Duration::from_secs(args.seconds),
+        warm_up: std::time::Duration::from_secs(args.warm_up.min(args.seconds)),
+        interval: std::time::Duration::from_secs(args.interval.max(1)),
+        concurrency: args.concurrency.max(1),
+    };
+    soak::soak(&http::Http::new(), &gateway, &args.key, args.pid, bounds, &mut Report::new(&args.label)).await
 }
 
 fn fail(message: &str) -> ExitCode {

@@ -14,11 +14,10 @@ pub fn cpu_seconds(pid: u32) -> Result<f64, String> {
     Ok((ticks(11)? + ticks(12)?) as f64 / TICKS_PER_SECOND)
 }
 
-/// Resident memory now and its peak (VmRSS, VmHWM), in MiB.
+/// Resident memory now (VmRSS), in MiB.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Memory {
     pub rss_mib: f64,
-    pub hwm_mib: f64,
 }
 
 pub fn memory(pid: u32) -> Result<Memory, String> {
@@ -32,5 +31,11 @@ pub fn memory(pid: u32) -> Result<Memory, String> {
             .map(|kib| kib / 1024.0)
             .ok_or_else(|| format!("no {name} in /proc/{pid}/status"))
     };
-    Ok(Memory { rss_mib: field("VmRSS:")?, hwm_mib: field("VmHWM:")? })
+    Ok(Memory { rss_mib: field("VmRSS:")? })
+}
+
+/// Open file descriptors of a process (entries of /proc/<pid>/fd).
+pub fn open_fds(pid: u32) -> Result<usize, String> {
+    let entries = std::fs::read_dir(format!("/proc/{pid}/fd")).map_err(|e| format!("/proc/{pid}/fd: {e}"))?;
+    Ok(entries.count())
 }

@@ -22,6 +22,9 @@ pub async fn suite(args: SuiteArgs) -> Result<(), String> {
     let mut report = Report::new(&args.label);
     let idle = memory(target.pid)?;
     report.check("idle", "gateway VmRSS (MiB)", format!("{:.1}", idle.rss_mib), "≤ 30", idle.rss_mib <= 30.0);
+    if args.streams_only {
+        return stream_holds(&http, &target, &args, &mut report).await;
+    }
     let workloads: &[Workload] = if args.quick { &[Workload::Chat] } else { &ALL };
     for &workload in workloads {
         note(&format!("latency: {}", workload.name()));
@@ -46,10 +49,20 @@ pub async fn suite(args: SuiteArgs) -> Result<(), String> {
     }
     if !args.quick {
         streams::spread(&http, &target, &mut report).await?;
-        if args.streams > 0 {
-            note(&format!("holding {} streams open", args.streams));
-            streams::hold_open(&http, &target, args.streams, &mut report).await?;
-        }
+        stream_holds(&http, &target, &args, &mut report).await?;
+    }
+    Ok(())
+}
+
+/// Many streams at once: memory (`--streams`), then CPU per event of paced streams (`--paced`).
+async fn stream_holds(http: &Http, target: &Target, args: &SuiteArgs, report: &mut Report) -> Result<(), String> {
+    if args.streams > 0 {
+        note(&format!("holding {} streams open", args.streams));
+        streams::hold_open(http, target, args.streams, report).await?;
+    }
+    if args.paced > 0 {
+        note(&format!("holding {} paced streams", args.paced));
+        streams::paced(http, target, args.paced, report).await?;
     }
     Ok(())
 }
@@ -96,7 +109,7 @@ async fn throughput(
     let cpu = via.cpu_us_per_request();
     let figure = "gateway CPU per request (µs) = CPU s per 1000 req × 1000";
     if workload == Workload::Chat {
-        report.check(name, figure, format!("{cpu:.0}"), "≤ 50", cpu <= 50.0);
+        report.check(name, figure, format!("{cpu:.0}"), "≤ 100 (stretch 50)", cpu <= 100.0);
     } else {
         report.info(name, figure, format!("{cpu:.0}"));
     }

@@ -99,7 +99,7 @@ impl<T: SseTranslator> Pump<T> {
         if self.done {
             return None;
         }
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(bedrock::stream::FRAME_CAPACITY);
         // A face may have nothing left to say at the end (its last event already went out).
         while out.is_empty() && !self.done {
             match self.wait_upstream().await {

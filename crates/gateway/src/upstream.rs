@@ -72,19 +72,33 @@ pub async fn sdk_config_in(config: &Config, emulator_url: Option<&str>, region: 
 /// The Bedrock clients, built once and shared (each holds a connection pool).
 #[derive(Debug, Clone)]
 pub struct Bedrock {
+    /// ConverseStream, with stalled-stream protection: a stream that stops sending is cut.
     pub runtime: aws_sdk_bedrockruntime::Client,
+    /// Converse, InvokeModel and CountTokens. The operation timeout bounds them, so their
+    /// bodies skip the stalled-stream wrapper and its bookkeeping (CPU on every call); it
+    /// shares the HTTP client, and so the connection pool, of `runtime`.
+    unary: aws_sdk_bedrockruntime::Client,
     pub control: aws_sdk_bedrock::Client,
 }
 
 impl Bedrock {
     pub fn new(sdk: &SdkConfig) -> Self {
-        Self { runtime: aws_sdk_bedrockruntime::Client::new(sdk), control: aws_sdk_bedrock::Client::new(sdk) }
+        let unary = aws_sdk_bedrockruntime::config::Builder::from(sdk)
+            .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
+            .build();
+        Self {
+            runtime: aws_sdk_bedrockruntime::Client::new(sdk),
+            unary: aws_sdk_bedrockruntime::Client::from_conf(unary),
+            control: aws_sdk_bedrock::Client::new(sdk),
+        }
     }
 
     /// Clients from their own configurations (a routing target's region, identity, endpoint).
     pub fn from_configs(runtime: aws_sdk_bedrockruntime::Config, control: aws_sdk_bedrock::Config) -> Self {
+        let unary = runtime.to_builder().stalled_stream_protection(StalledStreamProtectionConfig::disabled()).build();
         Self {
             runtime: aws_sdk_bedrockruntime::Client::from_conf(runtime),
+            unary: aws_sdk_bedrockruntime::Client::from_conf(unary),
             control: aws_sdk_bedrock::Client::from_conf(control),
         }
     }
@@ -98,7 +112,7 @@ impl Bedrock {
                 .trace(trace(g.trace))
                 .build()
         });
-        let builder = self.runtime.converse().set_guardrail_config(guardrail);
+        let builder = self.unary.converse().set_guardrail_config(guardrail);
         let (model, params) = (parts.model_id.clone(), request_params(&parts));
         // Boxed: the SDK's futures are large and every face's handler would carry this one.
         let send = Box::pin(async { apply_parts!(builder, parts).send().await.map_err(|e| classify_sdk_error(&e)) });
@@ -145,7 +159,7 @@ impl Bedrock {
     pub async fn invoke_model(&self, model_id: &str, body: Vec<u8>) -> Result<InvokeResult, UpstreamError> {
         let tokens = Arc::new(Mutex::new(None));
         let send = self
-            .runtime
+            .unary
             .invoke_model()
             .model_id(model_id)
             .content_type("application/json")
@@ -378,7 +392,7 @@ impl Bedrock {
             .build();
         let model = parts.model_id;
         let send = self
-            .runtime
+            .unary
             .count_tokens()
             .model_id(model.clone())
             .input(aws_sdk_bedrockruntime::types::CountTokensInput::Converse(request))

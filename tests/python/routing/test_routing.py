@@ -102,9 +102,11 @@ def test_a_model_in_another_region_is_signed_for_it(named, emulator, marker):
 
 def test_a_bedrock_api_key_is_sent_as_bearer(named, emulator, marker):
     _, client = named
-    chat(client, "keyed", marker, stream=True).close()
-    record = wait_until(lambda: emulator.find_all(marker), 10, message="the keyed call")[-1]
-    assert record["headers"]["authorization"] == "Bearer bedrock-api-key-EXAMPLE"
+    chat(client, "keyed", marker + " json")
+    chat(client, "keyed", marker + " stream", stream=True).close()
+    for call in ("json", "stream"):
+        record = wait_until(lambda: emulator.find_all(f"{marker} {call}"), 10, message="the keyed call")[-1]
+        assert record["headers"]["authorization"] == "Bearer bedrock-api-key-EXAMPLE"
 
 
 def test_the_global_bedrock_api_key_setting(start_gateway, emulator, marker):

@@ -48,6 +48,10 @@ impl MessagesStreamTranslator {
 
     /// Translates one Bedrock event.
     pub fn on_event(&mut self, event: &ConverseStreamOutput, out: &mut Vec<u8>) {
+        // After `message_stop` nothing may follow (Bedrock ends with metadata; a stray event must not reopen a block).
+        if self.finished {
+            return;
+        }
         self.ensure_started(Usage::default(), out);
         match event {
             ConverseStreamOutput::ContentBlockStart(start) => {

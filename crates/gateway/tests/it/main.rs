@@ -8,4 +8,5 @@ mod faces;
 mod hardening;
 mod helpers;
 mod metrics;
+mod props;
 mod router;
