@@ -5,6 +5,7 @@
 
 pub mod anthropic_error;
 pub mod auth;
+pub mod body_end;
 pub mod config;
 pub mod config_file;
 pub mod conn;

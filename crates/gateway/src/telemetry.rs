@@ -2,9 +2,7 @@
 //! request with its id, and no request content unless DEBUG is on.
 
 use std::io::IsTerminal;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -12,9 +10,9 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
-use bytes::Bytes;
 use tracing_subscriber::EnvFilter;
 
+use crate::body_end::OnEnd;
 use crate::error::LoggedError;
 use crate::metrics::{metrics, status_class, ModelLabel, RequestLabels, TokenLabels};
 use crate::record::{RecordData, RequestRecord, Tokens};
@@ -55,7 +53,10 @@ pub async fn access_log(State(state): State<AppState>, request: Request, next: N
     let error = response.extensions().get::<LoggedError>().map(|LoggedError(e)| e.clone());
     let streaming = is_event_stream(&response);
     let report = Report { state, record, method, route, request_id, status, error, streaming };
-    response.map(|body| Body::new(ReportingBody::new(body, report)))
+    if report.streaming {
+        metrics().open_streams.inc();
+    }
+    response.map(|body| Body::new(OnEnd::new(body, move |completed| report.emit(completed))))
 }
 
 fn is_event_stream(response: &Response) -> bool {
@@ -76,59 +77,6 @@ struct Report {
     status: u16,
     error: Option<String>,
     streaming: bool,
-}
-
-/// A response body that reports its request once, when it ends or is dropped (client gone).
-struct ReportingBody {
-    inner: Body,
-    report: Option<Report>,
-}
-
-impl ReportingBody {
-    fn new(inner: Body, report: Report) -> Self {
-        if report.streaming {
-            metrics().open_streams.inc();
-        }
-        Self { inner, report: Some(report) }
-    }
-
-    fn finish(&mut self, completed: bool) {
-        if let Some(report) = self.report.take() {
-            report.emit(completed);
-        }
-    }
-}
-
-impl http_body::Body for ReportingBody {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
-        let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        if let Poll::Ready(None) = polled {
-            self.finish(true);
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-impl Drop for ReportingBody {
-    fn drop(&mut self) {
-        // A sized body may be dropped right after its last frame, without a final poll.
-        let completed = http_body::Body::is_end_stream(&self.inner);
-        self.finish(completed);
-    }
 }
 
 impl Report {

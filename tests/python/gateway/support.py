@@ -353,7 +353,7 @@ class Moto:
             if self._wait_ready(proc, url):
                 self.proc, self.url = proc, url
                 return
-            self._kill(proc)
+            terminate(proc)
         self.log.seek(0)
         raise RuntimeError("moto_server did not start:\n" + self.log.read().decode(errors="replace"))
 
@@ -373,16 +373,6 @@ class Moto:
         except AssertionError:
             return False
 
-    @staticmethod
-    def _kill(proc):
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-
     def client(self, service):
         return boto3.client(
             service,
@@ -394,5 +384,5 @@ class Moto:
 
     def stop(self):
         if self.proc:
-            self._kill(self.proc)
+            terminate(self.proc)
         self.log.close()

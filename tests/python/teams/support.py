@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from gateway.support import free_port, wait_until
+from procs import terminate
 
 ADMIN_KEY = "sk-admin-teams-0123456789abcdef"
 
@@ -45,7 +46,7 @@ class RedisServer:
             if self._ready(proc):
                 self.proc = proc
                 return
-            self._kill(proc)
+            terminate(proc)
         raise RuntimeError("redis-server did not start:\n" + self.log.read_text(errors="replace"))
 
     def _tls_args(self) -> list[str]:
@@ -98,19 +99,9 @@ class RedisServer:
         except AssertionError:
             return False
 
-    @staticmethod
-    def _kill(proc):
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-
     def stop(self):
         if self.proc:
-            self._kill(self.proc)
+            terminate(self.proc)
         self.dir.cleanup()
 
 

@@ -11,11 +11,11 @@ use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::body::OnEnd;
 use super::peek::{peek, Peek};
 use super::store::{now_ms, Ask, Ticket, Usage};
 use super::window::{self, Counts, LimitKind, Limits};
 use super::{Caller, KeyPolicy};
+use crate::body_end::OnEnd;
 use crate::error::{ApiError, LoggedError};
 use crate::record::RequestRecord;
 use crate::state::AppState;

@@ -4,7 +4,6 @@
 //! reported per key, model and day at `GET /admin/usage`.
 
 pub mod admin;
-mod body;
 pub mod enforce;
 mod memory;
 mod peek;

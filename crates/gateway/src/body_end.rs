@@ -1,5 +1,6 @@
 //! A response body that runs a closure once, when it ends or is dropped (the client went
-//! away), with whether it ended: where a request's use is settled, streams included.
+//! away), with whether it ended: where a request is reported and its use settled, streams
+//! included.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
