@@ -86,9 +86,16 @@ pub struct Config {
     #[arg(long, env = "STREAM_KEEPALIVE_SECONDS", default_value_t = 15)]
     pub stream_keepalive_seconds: u64,
 
-    /// Longest time a Bedrock call may take before its first byte, in seconds.
+    /// Longest time a Bedrock call may take before its first byte (a stream: its first
+    /// event), in seconds.
     #[arg(long, env = "BEDROCK_TIMEOUT_SECONDS", default_value_t = 900)]
     pub bedrock_timeout_seconds: u64,
+
+    /// Idle connections to each Bedrock endpoint kept for the next requests (up to 90 s); a
+    /// finished request's connection beyond them is closed, so a burst of streams does not
+    /// leave its sockets and buffers behind. 0: a new connection for every call.
+    #[arg(long, env = "BEDROCK_MAX_IDLE_CONNECTIONS", default_value_t = 64)]
+    pub bedrock_max_idle_connections: usize,
 
     /// Log format: auto (JSON unless stderr is a terminal), json or text.
     #[arg(long, env = "LOG_FORMAT", default_value = "auto", value_parser = ["auto", "json", "text"])]
@@ -207,7 +214,7 @@ pub struct Config {
 
     /// Seconds Bedrock may stay silent in the middle of a stream (after its first event)
     /// before the client's stream is ended with an error; the wait for the first event is
-    /// not limited by it.
+    /// not limited by it (BEDROCK_TIMEOUT_SECONDS is).
     #[arg(long, env = "STREAM_STALL_TIMEOUT_SECONDS", default_value_t = 30)]
     pub stream_stall_timeout_seconds: u64,
     /// Redis or Valkey (ElastiCache: `rediss://` for TLS, `rediss://:password@host:6379` or
@@ -354,6 +361,7 @@ impl Config {
     pub fn stream_timing(&self) -> crate::sse::StreamTiming {
         crate::sse::StreamTiming {
             keepalive: self.stream_keepalive(),
+            first_event: self.bedrock_timeout(),
             stall: Duration::from_secs(self.stream_stall_timeout_seconds),
         }
     }

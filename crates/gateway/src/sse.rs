@@ -2,7 +2,8 @@
 //! out, as they arrive, with keep-alives during long silences.
 
 use std::convert::Infallible;
-use std::time::{Duration, Instant};
+use std::pin::Pin;
+use std::time::Duration;
 
 use aws_sdk_bedrockruntime::types::ConverseStreamOutput;
 use axum::body::Body;
@@ -12,6 +13,7 @@ use bedrock::{ConverseParts, ConverseResult, StreamTranslator};
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::StreamExt as _;
+use tokio::time::{Instant, Sleep};
 
 use crate::error::{ApiError, UpstreamError};
 use crate::upstream::{Bedrock, EventStream};
@@ -52,11 +54,13 @@ impl SseTranslator for StreamTranslator {
     }
 }
 
-/// How long a stream may be silent: a keep-alive after `keepalive`; an error event after
-/// `stall` once the first event has arrived (the first may take long: a model thinking).
+/// How long a stream may be silent: a keep-alive after `keepalive`; an error event when the
+/// first event takes over `first_event` (a model may think long) or, after it, when Bedrock is
+/// silent for `stall`.
 #[derive(Debug, Clone, Copy)]
 pub struct StreamTiming {
     pub keepalive: Duration,
+    pub first_event: Duration,
     pub stall: Duration,
 }
 
@@ -66,32 +70,81 @@ struct Pump<T> {
     timing: StreamTiming,
     debug: bool,
     done: bool,
+    started: Instant,
     /// When the last Bedrock event arrived (none yet: the first may take long).
     last_event: Option<Instant>,
+    /// When the client last got bytes: keep-alives follow `timing.keepalive` after it.
+    quiet_since: Instant,
+    /// One timer for the stream's life, re-armed only when it fires: an event costs a clock
+    /// read, not a timer registration.
+    timer: Pin<Box<Sleep>>,
 }
 
 /// What waiting on Bedrock gave: what `EventStream::next` gives, or `None` for a keep-alive tick.
 type Waited = Option<Result<Option<ConverseStreamOutput>, UpstreamError>>;
 
 impl<T: SseTranslator> Pump<T> {
-    /// The next Bedrock event, a keep-alive tick, or a stall once Bedrock has been silent
-    /// for `stall` after its first event.
-    async fn wait_upstream(&mut self) -> Waited {
-        let stall_left = self.last_event.map(|at| self.timing.stall.saturating_sub(at.elapsed()));
-        let wait = stall_left.map_or(self.timing.keepalive, |left| left.min(self.timing.keepalive));
-        // `recv` only awaits the next body frame, so abandoning it on timeout loses nothing.
-        match tokio::time::timeout(wait, self.upstream.next()).await {
-            Ok(next) => {
-                if matches!(next, Ok(Some(_))) {
-                    self.last_event = Some(Instant::now());
-                }
-                Some(next)
-            }
-            Err(_) if self.last_event.is_some_and(|at| at.elapsed() >= self.timing.stall) => {
-                Some(Err(self.upstream.stalled(self.timing.stall)))
-            }
-            Err(_) => None,
+    fn new(upstream: EventStream, translator: T, timing: StreamTiming, debug: bool) -> Self {
+        let now = Instant::now();
+        let timer = Box::pin(tokio::time::sleep_until(now + timing.keepalive.min(timing.first_event)));
+        Self {
+            upstream,
+            translator,
+            timing,
+            debug,
+            done: false,
+            started: now,
+            last_event: None,
+            quiet_since: now,
+            timer,
         }
+    }
+
+    /// The next Bedrock event, a keep-alive tick, or the failure of a stream silent too long.
+    async fn wait_upstream(&mut self) -> Waited {
+        loop {
+            tokio::select! {
+                biased;
+                // `recv` only awaits the next body frame, so abandoning it for the timer loses nothing.
+                next = self.upstream.next() => {
+                    if matches!(next, Ok(Some(_))) {
+                        let now = Instant::now();
+                        self.last_event = Some(now);
+                        self.quiet_since = now;
+                    }
+                    return Some(next);
+                }
+                () = self.timer.as_mut() => {
+                    if let Some(waited) = self.on_timer(Instant::now()) {
+                        return waited;
+                    }
+                }
+            }
+        }
+    }
+
+    /// When silence ends the stream: `first_event` after the start, then `stall` after an event.
+    fn give_up_at(&self) -> Instant {
+        self.last_event.map_or(self.started + self.timing.first_event, |at| at + self.timing.stall)
+    }
+
+    /// The timer fired: the stream's failure or a keep-alive when one is due; otherwise (events
+    /// came meanwhile) the timer is moved to the next moment silence must be looked at.
+    fn on_timer(&mut self, now: Instant) -> Option<Waited> {
+        let give_up_at = self.give_up_at();
+        if now >= give_up_at {
+            let (silence, first) = match self.last_event {
+                Some(_) => (self.timing.stall, false),
+                None => (self.timing.first_event, true),
+            };
+            return Some(Some(Err(self.upstream.silent(silence, first))));
+        }
+        let due = now >= self.quiet_since + self.timing.keepalive;
+        if due {
+            self.quiet_since = now;
+        }
+        self.timer.as_mut().reset((self.quiet_since + self.timing.keepalive).min(give_up_at));
+        due.then_some(None)
     }
 
     /// The next bytes to send, or `None` when the stream is over.
@@ -139,7 +192,7 @@ pub fn stream_response<T: SseTranslator>(
     timing: StreamTiming,
     debug: bool,
 ) -> Response {
-    let pump = Pump { upstream, translator, timing, debug, done: false, last_event: None };
+    let pump = Pump::new(upstream, translator, timing, debug);
     let body = futures::stream::unfold(pump, |mut pump| async move {
         pump.next_bytes().await.map(|bytes| (Ok::<_, Infallible>(bytes), pump))
     });

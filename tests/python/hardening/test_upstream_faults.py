@@ -148,3 +148,22 @@ def test_a_first_byte_slower_than_the_bedrock_timeout_is_a_504(start_gateway, em
     assert time.monotonic() - started < 3.5
     assert caught.value.status_code == 504
     assert assert_error_envelope(caught.value.response.json())["code"] == "upstream_timeout"
+
+
+def test_a_stream_whose_first_event_exceeds_the_bedrock_timeout_ends_with_a_timeout_event(
+    start_gateway, emulator, marker
+):
+    # The SDK's stalled-stream protection is off: the gateway itself bounds the first event.
+    gw = start_gateway(BEDROCK_TIMEOUT_SECONDS=2, STREAM_KEEPALIVE_SECONDS=1)
+    body = {"model": MODEL, "messages": user(f"{marker}\n#delay 6000"), "stream": True}
+    started = time.monotonic()
+    with gw.http() as http:
+        response = http.post("/api/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {KEY}"})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200
+    assert 1.8 < elapsed < 5, elapsed
+    assert response.text.count(": keep-alive") >= 1, response.text[:300]
+    error = json.loads(sse_events(response.text)[-1])["error"]
+    assert error["code"] == "upstream_timeout", error
+    assert "before its first event" in error["message"], error
+    emulator.wait_streams_closed()

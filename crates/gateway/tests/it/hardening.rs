@@ -1,4 +1,4 @@
-//! Hardening in-process: the concurrency cap and the mid-stream stall timeout.
+//! Hardening in-process: the concurrency cap, the first-event and mid-stream stall timeouts.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -43,6 +43,34 @@ async fn a_stream_silent_after_its_first_event_ends_with_a_timeout_event() {
     let error: Value = serde_json::from_str(last).unwrap();
     assert_eq!(error["error"]["code"], "upstream_timeout", "{body}");
     assert!(error["error"]["message"].as_str().unwrap().contains("sent nothing for 1 s"), "{body}");
+    wait_streams_closed(&app).await;
+}
+
+#[tokio::test]
+async fn a_stream_whose_first_event_exceeds_the_bedrock_timeout_ends_with_a_timeout_event() {
+    let app = app(&["--bedrock-timeout-seconds", "1", "--stream-keepalive-seconds", "1"]).await;
+    let started = std::time::Instant::now();
+    let response = app.post_json(CHAT, &streamed("slow\n#delay 4000")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = body_text(response).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "{:?}", started.elapsed());
+    let last = body.trim_end().rsplit("data: ").next().unwrap();
+    let error: Value = serde_json::from_str(last).unwrap();
+    assert_eq!(error["error"]["code"], "upstream_timeout", "{body}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("1 s before its first event"), "{body}");
+    wait_streams_closed(&app).await;
+}
+
+#[tokio::test]
+async fn events_closer_than_the_stall_timeout_keep_a_long_stream_alive() {
+    // Events every 0.6 s for ≈ 3 s against a 1 s stall timeout: the one timer per stream must
+    // follow the last event, not the stream's start or the previous keep-alive.
+    let app = app(&["--stream-stall-timeout-seconds", "1", "--stream-keepalive-seconds", "1"]).await;
+    let response = app.post_json(CHAT, &streamed("steady\n#words 12\n#chunk-delay 600")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = body_text(response).await;
+    assert!(body.ends_with("data: [DONE]\n\n"), "{body}");
+    assert!(!body.contains("upstream_timeout"), "{body}");
     wait_streams_closed(&app).await;
 }
 
