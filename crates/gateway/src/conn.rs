@@ -165,13 +165,15 @@ pub struct TimedIo {
     inner: TcpStream,
     activity: Arc<Activity>,
     timer: Pin<Box<Sleep>>,
+    /// The connection counts for the allocator trimmer while it is open.
+    _held: crate::memory::Held,
 }
 
 impl TimedIo {
     fn new(inner: TcpStream, timeouts: ConnectionTimeouts) -> Self {
         let activity = Arc::new(Activity::new(timeouts));
         let timer = Box::pin(tokio::time::sleep(timeouts.idle));
-        Self { inner, activity, timer }
+        Self { inner, activity, timer, _held: crate::memory::Held::new() }
     }
 
     /// Arms the timer for the current deadline; an error once a closing deadline passed.

@@ -17,6 +17,7 @@ pub mod healthcheck;
 pub mod keys;
 pub mod lambda;
 pub mod limits;
+pub mod memory;
 pub mod metrics;
 pub mod models;
 pub mod otel;

@@ -160,6 +160,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let state = started.state.clone();
     let refresher = state.catalog.spawn_refresher(state.config.models_refresh_interval());
     let reloader = crate::routing::reload::spawn_on_sighup(state.clone());
+    let trimmer = crate::memory::spawn_trimmer();
     state.routing.warm_up();
     let local = listener.local_addr().map_err(StartError::Serve)?;
     let metrics_server = spawn_metrics_listener(state.config.metrics_addr).await?;
@@ -174,6 +175,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     drain_within(server.into_future(), &signalled, grace).await?;
     refresher.abort();
     reloader.abort();
+    trimmer.abort();
     if let Some((_, task)) = metrics_server {
         task.abort();
     }

@@ -52,7 +52,8 @@ pub async fn access_log(State(state): State<AppState>, request: Request, next: N
     let status = response.status().as_u16();
     let error = response.extensions().get::<LoggedError>().map(|LoggedError(e)| e.clone());
     let streaming = is_event_stream(&response);
-    let report = Report { state, record, method, route, request_id, status, error, streaming };
+    let held = streaming.then(crate::memory::Held::new);
+    let report = Report { state, record, method, route, request_id, status, error, streaming, _held: held };
     if report.streaming {
         metrics().open_streams.inc();
     }
@@ -77,6 +78,8 @@ struct Report {
     status: u16,
     error: Option<String>,
     streaming: bool,
+    /// A stream counts for the allocator trimmer until it ends.
+    _held: Option<crate::memory::Held>,
 }
 
 impl Report {

@@ -15,7 +15,10 @@ use aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError;
 use aws_sdk_bedrockruntime::types::{
     ConverseStreamOutput, GuardrailConfiguration, GuardrailStreamConfiguration, GuardrailTrace,
 };
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::{tls, ConnectorBuilder};
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
@@ -31,10 +34,6 @@ use crate::region::RegionChoice;
 /// Fixed credentials the built-in emulator accepts.
 pub const EMULATOR_ACCESS_KEY: &str = "AKIDEXAMPLE";
 pub const EMULATOR_SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-
-/// Reasoning models may think for minutes before their first byte; the SDK's default
-/// stalled-stream protection (aws-sdk-rust#1287) would cut them off.
-const STALLED_STREAM_GRACE: Duration = Duration::from_secs(300);
 
 /// Loads the shared AWS configuration: the standard credential chain, our region choice
 /// and `AWS_ENDPOINT_URL_*`, or the emulator when `emulator_url` is given.
@@ -52,7 +51,13 @@ pub async fn sdk_config_in(config: &Config, emulator_url: Option<&str>, region: 
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.region.clone()))
         .timeout_config(timeouts)
-        .stalled_stream_protection(StalledStreamProtectionConfig::enabled().grace_period(STALLED_STREAM_GRACE).build());
+        .http_client(http_client(config.bedrock_max_idle_connections))
+        // Streams are bounded by the gateway itself (`sse::StreamTiming`: the first event within
+        // BEDROCK_TIMEOUT_SECONDS, then no silence over STREAM_STALL_TIMEOUT_SECONDS) with one
+        // timer per stream. The SDK's protection would wake every stream each 100 ms to log its
+        // throughput (5 wake-ups per event of a model sending 2 a second) and cut reasoning
+        // models that think for minutes (aws-sdk-rust#1287); unary calls have the operation timeout.
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
     if let Some(url) = emulator_url {
         let credentials = aws_sdk_bedrockruntime::config::Credentials::new(
             EMULATOR_ACCESS_KEY,
@@ -69,36 +74,39 @@ pub async fn sdk_config_in(config: &Config, emulator_url: Option<&str>, region: 
     loader.load().await
 }
 
+/// The SDK's default HTTPS client (hyper, rustls on aws-lc, proxies from the environment) with
+/// a cap on idle pooled connections: hyper keeps every one for 90 s by default, so after a
+/// burst of 1 000 streams the gateway held 1 000 idle sockets and their buffers (BENCHMARKS.md).
+fn http_client(max_idle_per_host: usize) -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new().build_with_connector_fn(move |settings, components| {
+        let mut connector = ConnectorBuilder::default()
+            .pool_max_idle_per_host(max_idle_per_host)
+            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
+}
+
 /// The Bedrock clients, built once and shared (each holds a connection pool).
 #[derive(Debug, Clone)]
 pub struct Bedrock {
-    /// ConverseStream, with stalled-stream protection: a stream that stops sending is cut.
     pub runtime: aws_sdk_bedrockruntime::Client,
-    /// Converse, InvokeModel and CountTokens. The operation timeout bounds them, so their
-    /// bodies skip the stalled-stream wrapper and its bookkeeping (CPU on every call); it
-    /// shares the HTTP client, and so the connection pool, of `runtime`.
-    unary: aws_sdk_bedrockruntime::Client,
     pub control: aws_sdk_bedrock::Client,
 }
 
 impl Bedrock {
     pub fn new(sdk: &SdkConfig) -> Self {
-        let unary = aws_sdk_bedrockruntime::config::Builder::from(sdk)
-            .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
-            .build();
-        Self {
-            runtime: aws_sdk_bedrockruntime::Client::new(sdk),
-            unary: aws_sdk_bedrockruntime::Client::from_conf(unary),
-            control: aws_sdk_bedrock::Client::new(sdk),
-        }
+        Self { runtime: aws_sdk_bedrockruntime::Client::new(sdk), control: aws_sdk_bedrock::Client::new(sdk) }
     }
 
     /// Clients from their own configurations (a routing target's region, identity, endpoint).
     pub fn from_configs(runtime: aws_sdk_bedrockruntime::Config, control: aws_sdk_bedrock::Config) -> Self {
-        let unary = runtime.to_builder().stalled_stream_protection(StalledStreamProtectionConfig::disabled()).build();
         Self {
             runtime: aws_sdk_bedrockruntime::Client::from_conf(runtime),
-            unary: aws_sdk_bedrockruntime::Client::from_conf(unary),
             control: aws_sdk_bedrock::Client::from_conf(control),
         }
     }
@@ -112,7 +120,7 @@ impl Bedrock {
                 .trace(trace(g.trace))
                 .build()
         });
-        let builder = self.unary.converse().set_guardrail_config(guardrail);
+        let builder = self.runtime.converse().set_guardrail_config(guardrail);
         let (model, params) = (parts.model_id.clone(), request_params(&parts));
         // Boxed: the SDK's futures are large and every face's handler would carry this one.
         let send = Box::pin(async { apply_parts!(builder, parts).send().await.map_err(|e| classify_sdk_error(&e)) });
@@ -159,7 +167,7 @@ impl Bedrock {
     pub async fn invoke_model(&self, model_id: &str, body: Vec<u8>) -> Result<InvokeResult, UpstreamError> {
         let tokens = Arc::new(Mutex::new(None));
         let send = self
-            .unary
+            .runtime
             .invoke_model()
             .model_id(model_id)
             .content_type("application/json")
@@ -262,12 +270,13 @@ impl EventStream {
         next
     }
 
-    /// The failure of a stream Bedrock left silent for `after` in the middle of an answer,
-    /// recorded like any other stream failure.
-    pub fn stalled(&self, after: Duration) -> UpstreamError {
+    /// The failure of a stream Bedrock left silent for `after`, before its first event or in
+    /// the middle of the answer, recorded like any other stream failure.
+    pub fn silent(&self, after: Duration, before_first_event: bool) -> UpstreamError {
+        let when = if before_first_event { "before its first event" } else { "in the middle of the answer" };
         let error = UpstreamError {
             class: classify_upstream(UpstreamErrorKind::Timeout, None),
-            message: format!("Amazon Bedrock sent nothing for {} s in the middle of the answer", after.as_secs()),
+            message: format!("Amazon Bedrock sent nothing for {} s {when}", after.as_secs()),
         };
         self.observe(&Err(error.clone()));
         error
@@ -392,7 +401,7 @@ impl Bedrock {
             .build();
         let model = parts.model_id;
         let send = self
-            .unary
+            .runtime
             .count_tokens()
             .model_id(model.clone())
             .input(aws_sdk_bedrockruntime::types::CountTokensInput::Converse(request))

@@ -1,0 +1,112 @@
+//! Gives memory back to the system once a burst of connections and streams has ended.
+//!
+//! glibc's allocator keeps the pages freed by closed connections and streams in its arenas:
+//! without help, the resident size of a gateway that held 1 000 streams stays at that peak for
+//! good (BENCHMARKS.md). `malloc_trim(0)` returns every whole free page of every arena. It walks
+//! and locks the arenas in turn (3–6 ms after 1 000 streams), so it runs on a blocking thread,
+//! only after the load fell well below its peak, at most once per check interval.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+/// How often the trimmer looks at the load.
+const CHECK_EVERY: Duration = Duration::from_secs(5);
+
+/// How far the load must have fallen from its peak before a trim is worth its walk over the arenas.
+const FALL_BEFORE_TRIM: i64 = 64;
+
+/// Client connections and streams open now (each holds buffers while it lives).
+static LOAD: AtomicI64 = AtomicI64::new(0);
+/// The highest `LOAD` since the last trim.
+static PEAK: AtomicI64 = AtomicI64::new(0);
+
+/// One unit of load (an open client connection or stream) while it lives.
+#[derive(Debug)]
+pub struct Held(());
+
+impl Held {
+    pub fn new() -> Self {
+        let now = LOAD.fetch_add(1, Ordering::Relaxed) + 1;
+        PEAK.fetch_max(now, Ordering::Relaxed);
+        Self(())
+    }
+}
+
+impl Default for Held {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        LOAD.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Whether a load of `now`, after a peak of `peak`, is a burst that ended.
+fn burst_ended(peak: i64, now: i64) -> bool {
+    peak - now >= FALL_BEFORE_TRIM
+}
+
+/// Starts the trimmer: every `CHECK_EVERY`, once the load fell by `FALL_BEFORE_TRIM` from its
+/// peak, the allocator's free pages go back to the system.
+pub fn spawn_trimmer() -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(CHECK_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let now = LOAD.load(Ordering::Relaxed);
+            if burst_ended(PEAK.load(Ordering::Relaxed), now) {
+                PEAK.store(now, Ordering::Relaxed);
+                trim().await;
+            }
+        }
+    })
+}
+
+async fn trim() {
+    let started = std::time::Instant::now();
+    let released = tokio::task::spawn_blocking(release_free_pages).await.unwrap_or(false);
+    tracing::debug!(released, took_us = started.elapsed().as_micros(), "returned free allocator pages to the system");
+}
+
+/// glibc: `malloc_trim(0)`; whether anything was released.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn release_free_pages() -> bool {
+    // SAFETY: `malloc_trim` takes no pointers and locks each arena while it works on it, so it
+    // may run beside allocations on other threads; it only releases pages nothing uses.
+    unsafe { libc::malloc_trim(0) == 1 }
+}
+
+/// Other allocators (musl, macOS) return freed memory themselves, or offer no such call.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn release_free_pages() -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_burst_of_closed_streams_triggers_a_trim() {
+        assert!(!burst_ended(0, 0));
+        assert!(!burst_ended(100, 40));
+        assert!(burst_ended(100, 36));
+        assert!(burst_ended(1000, 0));
+    }
+
+    #[test]
+    fn the_peak_follows_the_most_load_at_once() {
+        let first = Held::new();
+        let second = Held::new();
+        let peak = PEAK.load(Ordering::Relaxed);
+        drop(second);
+        assert!(PEAK.load(Ordering::Relaxed) >= peak && peak >= 2);
+        assert!(LOAD.load(Ordering::Relaxed) < peak);
+        drop(first);
+    }
+}
