@@ -31,9 +31,10 @@ pub struct StreamOptions {
 /// Turns one ConverseStream into OpenAI `chat.completion.chunk` SSE frames.
 #[derive(Debug)]
 pub struct StreamTranslator {
-    id: String,
-    model: String,
-    created: u64,
+    /// `data: {"id":…,"object":…,"created":…,"model":…,"system_fingerprint":null,"choices":`,
+    /// the same in every chunk of a stream: serialised (and escaped) once, copied into each
+    /// frame (a test checks every kind of chunk against the wire type serialised whole).
+    head: Vec<u8>,
     options: StreamOptions,
     role_sent: bool,
     finish_sent: bool,
@@ -57,9 +58,7 @@ pub const FRAME_CAPACITY: usize = 512;
 impl StreamTranslator {
     pub fn new(id: String, model: String, created: u64, options: StreamOptions) -> Self {
         Self {
-            id,
-            model,
-            created,
+            head: chunk_head(&id, &model, created),
             options,
             role_sent: false,
             finish_sent: false,
@@ -239,7 +238,7 @@ impl StreamTranslator {
         if !self.role_sent {
             self.role_sent = true;
             let delta = Delta { role: Some("assistant"), content: Some(String::new()), ..Delta::default() };
-            self.write_chunk(vec![choice(delta, None)], None, out);
+            self.write_chunk(Some(choice(delta, None)), None, out);
         }
     }
 
@@ -257,7 +256,7 @@ impl StreamTranslator {
 
     fn write_delta(&mut self, delta: Delta, out: &mut Vec<u8>) {
         self.ensure_role(out);
-        self.write_chunk(vec![choice(delta, None)], None, out);
+        self.write_chunk(Some(choice(delta, None)), None, out);
     }
 
     fn emit_finish(&mut self, reason: FinishReason, out: &mut Vec<u8>) {
@@ -266,26 +265,52 @@ impl StreamTranslator {
         }
         self.ensure_role(out);
         self.finish_sent = true;
-        self.write_chunk(vec![choice(Delta::default(), Some(reason))], None, out);
+        self.write_chunk(Some(choice(Delta::default(), Some(reason))), None, out);
     }
 
     fn emit_usage(&mut self, usage: Usage, out: &mut Vec<u8>) {
-        self.write_chunk(Vec::new(), Some(usage), out);
+        self.write_chunk(None, Some(usage), out);
     }
 
-    fn write_chunk(&self, choices: Vec<ChunkChoice>, usage: Option<Usage>, out: &mut Vec<u8>) {
-        let chunk = ChatCompletionChunk {
-            id: &self.id,
-            object: "chat.completion.chunk",
-            created: self.created,
-            model: &self.model,
-            system_fingerprint: None,
-            choices,
-            // With include_usage OpenAI sends `"usage": null` on every other chunk.
-            usage: self.options.include_usage.then_some(usage),
-        };
-        write_frame(&chunk, out);
+    /// One chunk: the stream's head, then its choices and (with `include_usage`) its usage,
+    /// `"usage": null` on every chunk but the usage chunk, as OpenAI sends them.
+    fn write_chunk(&self, choice: Option<ChunkChoice>, usage: Option<Usage>, out: &mut Vec<u8>) {
+        let usage = self.options.include_usage.then_some(usage);
+        let start = out.len();
+        out.extend_from_slice(&self.head);
+        let written = serde_json::to_writer(&mut *out, choice.as_slice()).and_then(|()| match usage {
+            Some(usage) => {
+                out.extend_from_slice(b",\"usage\":");
+                serde_json::to_writer(&mut *out, &usage)
+            }
+            None => Ok(()),
+        });
+        if written.is_err() {
+            out.truncate(start);
+            return;
+        }
+        out.extend_from_slice(b"}\n\n");
     }
+}
+
+const CHUNK_OBJECT: &str = "chat.completion.chunk";
+
+/// The frame prefix every chunk of a stream shares (see `StreamTranslator::head`): an empty
+/// chunk serialised by the wire type, `choices` last, cut before its empty array.
+fn chunk_head(id: &str, model: &str, created: u64) -> Vec<u8> {
+    let chunk = ChatCompletionChunk {
+        id,
+        object: CHUNK_OBJECT,
+        created,
+        model,
+        system_fingerprint: None,
+        choices: Vec::new(),
+        usage: None,
+    };
+    let mut head = Vec::with_capacity(128 + id.len() + model.len());
+    write_frame(&chunk, &mut head);
+    head.truncate(head.len().saturating_sub(b"[]}\n\n".len()));
+    head
 }
 
 fn choice(delta: Delta, finish_reason: Option<FinishReason>) -> ChunkChoice {

@@ -267,3 +267,37 @@ fn structured_tool_streams_as_content() {
     assert!(frames.iter().all(|f| f["choices"][0]["delta"].get("tool_calls").is_none()));
     assert_eq!(frames[frames.len() - 2]["choices"][0]["finish_reason"], "stop");
 }
+
+/// The frame the wire type gives when serialised whole, for comparison with the shared head.
+fn whole_frame(id: &str, model: &str, choice: Option<ChunkChoice>, usage: Option<Option<Usage>>) -> Vec<u8> {
+    let choices = choice.into_iter().collect();
+    let chunk =
+        ChatCompletionChunk { id, object: CHUNK_OBJECT, created: 7, model, system_fingerprint: None, choices, usage };
+    let mut out = Vec::new();
+    write_frame(&chunk, &mut out);
+    out
+}
+
+#[test]
+fn every_kind_of_chunk_is_byte_for_byte_the_wire_type_serialised_whole() {
+    let (id, model) = ("chatcmpl-\"quoted\"\\id", "us.model/é\u{1}\nv1:0");
+    let content = Delta { content: Some("He said \"hi\"\n\t\u{7f} — ok \u{1F600}".into()), ..Delta::default() };
+    let role = Delta { role: Some("assistant"), content: Some(String::new()), ..Delta::default() };
+    let usage = Usage { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, ..Usage::default() };
+    for include_usage in [false, true] {
+        let options = StreamOptions { include_usage, ..StreamOptions::default() };
+        let t = StreamTranslator::new(id.into(), model.into(), 7, options);
+        let cases = [
+            (Some(choice(role.clone(), None)), None),
+            (Some(choice(content.clone(), None)), None),
+            (Some(choice(Delta::default(), Some(FinishReason::Stop))), None),
+            (None, Some(usage.clone())),
+        ];
+        for (chunk_choice, chunk_usage) in cases {
+            let mut fast = Vec::new();
+            t.write_chunk(chunk_choice.clone(), chunk_usage.clone(), &mut fast);
+            let expected = whole_frame(id, model, chunk_choice, include_usage.then_some(chunk_usage));
+            assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(expected).unwrap());
+        }
+    }
+}
