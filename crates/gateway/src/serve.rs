@@ -21,7 +21,7 @@ use crate::responses_store::ResponseStore;
 use crate::routing::clients::{ClientPool, Upstream};
 use crate::routing::table::RouteTable;
 use crate::routing::Routing;
-use crate::state::AppState;
+use crate::state::{AppState, AppStateInner};
 use crate::teams::Teams;
 use crate::upstream::{sdk_config_in, Bedrock};
 
@@ -89,7 +89,16 @@ pub async fn build_state(config: Config) -> Result<Started, StartError> {
     let default = Upstream { bedrock: bedrock.clone(), catalog: Arc::clone(&catalog), region: region.region.clone() };
     let routing = Arc::new(Routing::new(route_table(&config), ClientPool::new(sdk, default, discovery)));
     let (keys, teams) = (Arc::new(ApiKeys::new(keys)), Arc::new(teams));
-    let state = AppState { config: Arc::new(config), bedrock, catalog, keys, images, responses, routing, teams };
+    let state = AppState::new(AppStateInner {
+        config: Arc::new(config),
+        bedrock,
+        catalog,
+        keys,
+        images,
+        responses,
+        routing,
+        teams,
+    });
     Ok(Started { state, generated_key, emulator, region, key_counts })
 }
 

@@ -1,4 +1,6 @@
-//! Shared state handed to every handler (cheap to clone).
+//! Shared state handed to every handler: one `Arc`, so each of the many clones axum makes
+//! per request (every layer and route holds one; ≈ 50 for a chat request) is one reference
+//! count, not one per field.
 
 use std::sync::Arc;
 
@@ -11,7 +13,23 @@ use crate::routing::Routing;
 use crate::upstream::Bedrock;
 
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateInner>);
+
+impl AppState {
+    pub fn new(inner: AppStateInner) -> Self {
+        Self(Arc::new(inner))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+pub struct AppStateInner {
     pub config: Arc<Config>,
     pub bedrock: Bedrock,
     pub catalog: Arc<Catalog>,
