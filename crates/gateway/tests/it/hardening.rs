@@ -32,33 +32,32 @@ async fn past_the_cap_a_request_gets_503_until_the_open_stream_ends() {
 
 #[tokio::test]
 async fn a_stream_silent_after_its_first_event_ends_with_a_timeout_event() {
-    let app = app(&["--stream-stall-timeout-seconds", "1", "--stream-keepalive-seconds", "1"]).await;
-    let started = std::time::Instant::now();
-    let response = app.post_json(CHAT, &streamed("stall\n#words 30\n#stall-after 2")).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let body = body_text(response).await;
-    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+    let flags = ["--stream-stall-timeout-seconds", "1", "--stream-keepalive-seconds", "1"];
+    let body = timed_out_stream(&flags, "stall\n#words 30\n#stall-after 2", 10, "sent nothing for 1 s").await;
     assert!(!body.contains("[DONE]"), "{body}");
-    let last = body.trim_end().rsplit("data: ").next().unwrap();
-    let error: Value = serde_json::from_str(last).unwrap();
-    assert_eq!(error["error"]["code"], "upstream_timeout", "{body}");
-    assert!(error["error"]["message"].as_str().unwrap().contains("sent nothing for 1 s"), "{body}");
-    wait_streams_closed(&app).await;
 }
 
 #[tokio::test]
 async fn a_stream_whose_first_event_exceeds_the_bedrock_timeout_ends_with_a_timeout_event() {
-    let app = app(&["--bedrock-timeout-seconds", "1", "--stream-keepalive-seconds", "1"]).await;
+    let flags = ["--bedrock-timeout-seconds", "1", "--stream-keepalive-seconds", "1"];
+    timed_out_stream(&flags, "slow\n#delay 4000", 3, "1 s before its first event").await;
+}
+
+/// Streams `text` on a gateway started with `flags`: the stream must end within `within_s`
+/// seconds with an `upstream_timeout` error event whose message contains `says`; the body.
+async fn timed_out_stream(flags: &[&str], text: &str, within_s: u64, says: &str) -> String {
+    let app = app(flags).await;
     let started = std::time::Instant::now();
-    let response = app.post_json(CHAT, &streamed("slow\n#delay 4000")).await;
+    let response = app.post_json(CHAT, &streamed(text)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body = body_text(response).await;
-    assert!(started.elapsed() < std::time::Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(started.elapsed() < std::time::Duration::from_secs(within_s), "{:?}", started.elapsed());
     let last = body.trim_end().rsplit("data: ").next().unwrap();
     let error: Value = serde_json::from_str(last).unwrap();
     assert_eq!(error["error"]["code"], "upstream_timeout", "{body}");
-    assert!(error["error"]["message"].as_str().unwrap().contains("1 s before its first event"), "{body}");
+    assert!(error["error"]["message"].as_str().unwrap().contains(says), "{body}");
     wait_streams_closed(&app).await;
+    body
 }
 
 #[tokio::test]
