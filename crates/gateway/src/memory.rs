@@ -2,9 +2,11 @@
 //!
 //! glibc's allocator keeps the pages freed by closed connections and streams in its arenas:
 //! without help, the resident size of a gateway that held 1 000 streams stays at that peak for
-//! good (BENCHMARKS.md). `malloc_trim(0)` returns every whole free page of every arena. It walks
-//! and locks the arenas in turn (3–6 ms after 1 000 streams), so it runs on a blocking thread,
-//! only after the load fell well below its peak, at most once per check interval.
+//! good (BENCHMARKS.md); under a steady mixed load its arenas also fragment, and the resident
+//! size creeps up. `malloc_trim(0)` returns every whole free page of every arena. It walks and
+//! locks the arenas in turn (3–7 ms after 1 000 streams), so it runs on a blocking thread, at
+//! most once per check interval: after the load fell well below its peak, or when the resident
+//! size grew while the load did not (never in the middle of a burst, when nothing is free).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -14,6 +16,10 @@ const CHECK_EVERY: Duration = Duration::from_secs(5);
 
 /// How far the load must have fallen from its peak before a trim is worth its walk over the arenas.
 const FALL_BEFORE_TRIM: i64 = 64;
+
+/// Growth of the resident size since the last trim that is worth a trim when the load has
+/// not grown with it.
+const CREEP_BEFORE_TRIM_KIB: u64 = 8 * 1024;
 
 /// Client connections and streams open now (each holds buffers while it lives).
 static LOAD: AtomicI64 = AtomicI64::new(0);
@@ -49,18 +55,47 @@ fn burst_ended(peak: i64, now: i64) -> bool {
     peak - now >= FALL_BEFORE_TRIM
 }
 
-/// Starts the trimmer: every `CHECK_EVERY`, once the load fell by `FALL_BEFORE_TRIM` from its
-/// peak, the allocator's free pages go back to the system.
+/// The resident size and the load just after the last trim.
+#[derive(Debug, Clone, Copy)]
+struct Settled {
+    rss_kib: u64,
+    load: i64,
+}
+
+/// Whether the resident size crept up by `CREEP_BEFORE_TRIM_KIB` since `settled` while the load
+/// stayed about the same (a growing load holds what it allocated: nothing to give back).
+fn crept(settled: Settled, rss_kib: u64, load: i64) -> bool {
+    rss_kib >= settled.rss_kib + CREEP_BEFORE_TRIM_KIB && load - settled.load < FALL_BEFORE_TRIM
+}
+
+/// This process's resident size (`VmRSS`), in KiB; `None` without `/proc`.
+fn resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find_map(|line| line.strip_prefix("VmRSS:"))?;
+    line.split_whitespace().next()?.parse().ok()
+}
+
+/// Starts the trimmer: every `CHECK_EVERY`, after a burst ended or when the resident size crept
+/// up under a steady load, the allocator's free pages go back to the system.
 pub fn spawn_trimmer() -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(CHECK_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut settled = None;
         loop {
             ticks.tick().await;
-            let now = LOAD.load(Ordering::Relaxed);
-            if burst_ended(PEAK.load(Ordering::Relaxed), now) {
-                PEAK.store(now, Ordering::Relaxed);
+            let load = LOAD.load(Ordering::Relaxed);
+            let rss = resident_kib();
+            let creeping = settled.zip(rss).is_some_and(|(settled, rss)| crept(settled, rss, load));
+            let trimmed = burst_ended(PEAK.load(Ordering::Relaxed), load) || creeping;
+            if trimmed {
+                PEAK.store(load, Ordering::Relaxed);
                 trim().await;
+            }
+            // Creep is measured from just after a trim, or from the latest peak of a rising load
+            // (what a rising load allocates is in use).
+            if trimmed || settled.is_none() || load >= PEAK.load(Ordering::Relaxed) {
+                settled = resident_kib().map(|rss_kib| Settled { rss_kib, load });
             }
         }
     })
@@ -97,6 +132,20 @@ mod tests {
         assert!(!burst_ended(100, 40));
         assert!(burst_ended(100, 36));
         assert!(burst_ended(1000, 0));
+    }
+
+    #[test]
+    fn a_creeping_resident_size_under_a_steady_load_triggers_a_trim() {
+        let settled = Settled { rss_kib: 50 * 1024, load: 32 };
+        assert!(!crept(settled, 57 * 1024, 32));
+        assert!(crept(settled, 58 * 1024, 40));
+        assert!(!crept(settled, 80 * 1024, 32 + FALL_BEFORE_TRIM), "a grown load holds its memory");
+    }
+
+    #[test]
+    fn the_resident_size_is_read_from_proc() {
+        let kib = resident_kib().unwrap();
+        assert!(kib > 100 && kib < 16 * 1024 * 1024, "{kib} KiB");
     }
 
     #[test]
