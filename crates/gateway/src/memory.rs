@@ -6,7 +6,7 @@
 //! size creeps up. `malloc_trim(0)` returns every whole free page of every arena. It walks and
 //! locks the arenas in turn (3–7 ms after 1 000 streams), so it runs on a blocking thread, at
 //! most once per check interval: after the load fell well below its peak, or when the resident
-//! size grew while the load did not (never in the middle of a burst, when nothing is free).
+//! size grew by 5 % while the load did not (never in the middle of a burst, when nothing is free).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -17,9 +17,10 @@ const CHECK_EVERY: Duration = Duration::from_secs(5);
 /// How far the load must have fallen from its peak before a trim is worth its walk over the arenas.
 const FALL_BEFORE_TRIM: i64 = 64;
 
-/// Growth of the resident size since the last trim that is worth a trim when the load has
-/// not grown with it.
-const CREEP_BEFORE_TRIM_KIB: u64 = 8 * 1024;
+/// Growth of the resident size since the last trim that is worth a trim when the load has not
+/// grown with it: 5 % (the soak's budget for growth under a steady load), at least 2 MiB.
+const CREEP_BEFORE_TRIM_PERCENT: u64 = 5;
+const CREEP_BEFORE_TRIM_MIN_KIB: u64 = 2 * 1024;
 
 /// Client connections and streams open now (each holds buffers while it lives).
 static LOAD: AtomicI64 = AtomicI64::new(0);
@@ -62,10 +63,11 @@ struct Settled {
     load: i64,
 }
 
-/// Whether the resident size crept up by `CREEP_BEFORE_TRIM_KIB` since `settled` while the load
-/// stayed about the same (a growing load holds what it allocated: nothing to give back).
+/// Whether the resident size crept up by 5 % since `settled` while the load stayed about the
+/// same (a growing load holds what it allocated: nothing to give back).
 fn crept(settled: Settled, rss_kib: u64, load: i64) -> bool {
-    rss_kib >= settled.rss_kib + CREEP_BEFORE_TRIM_KIB && load - settled.load < FALL_BEFORE_TRIM
+    let creep = (settled.rss_kib * CREEP_BEFORE_TRIM_PERCENT / 100).max(CREEP_BEFORE_TRIM_MIN_KIB);
+    rss_kib >= settled.rss_kib + creep && load - settled.load < FALL_BEFORE_TRIM
 }
 
 /// This process's resident size (`VmRSS`), in KiB; `None` without `/proc`.
@@ -136,10 +138,13 @@ mod tests {
 
     #[test]
     fn a_creeping_resident_size_under_a_steady_load_triggers_a_trim() {
-        let settled = Settled { rss_kib: 50 * 1024, load: 32 };
-        assert!(!crept(settled, 57 * 1024, 32));
-        assert!(crept(settled, 58 * 1024, 40));
-        assert!(!crept(settled, 80 * 1024, 32 + FALL_BEFORE_TRIM), "a grown load holds its memory");
+        let settled = Settled { rss_kib: 100 * 1024, load: 32 };
+        assert!(!crept(settled, 104 * 1024, 32));
+        assert!(crept(settled, 105 * 1024, 40));
+        assert!(!crept(settled, 150 * 1024, 32 + FALL_BEFORE_TRIM), "a grown load holds its memory");
+        let small = Settled { rss_kib: 20 * 1024, load: 0 };
+        assert!(!crept(small, 21 * 1024, 0), "at least 2 MiB");
+        assert!(crept(small, 22 * 1024, 0));
     }
 
     #[test]
