@@ -94,10 +94,11 @@ pub fn spawn_trimmer() -> tokio::task::JoinHandle<()> {
                 PEAK.store(load, Ordering::Relaxed);
                 trim().await;
             }
-            // Creep is measured from just after a trim, or from the latest peak of a rising load
-            // (what a rising load allocates is in use).
+            // Creep is measured from just after a trim (read again: the trim changed it), or
+            // from the latest peak of a rising load (what a rising load allocates is in use).
             if trimmed || settled.is_none() || load >= PEAK.load(Ordering::Relaxed) {
-                settled = resident_kib().map(|rss_kib| Settled { rss_kib, load });
+                let rss = if trimmed { resident_kib() } else { rss };
+                settled = rss.map(|rss_kib| Settled { rss_kib, load });
             }
         }
     })
